@@ -1,0 +1,61 @@
+# Civic — two commands: `make run` (set up and serve the demo city) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEBIAN_PACKAGES := libgdal32 gettext chromium
+
+.PHONY: run setup test lint bench system venv messages migrate seed lock clean
+
+run: setup ## Set up, then serve web + worker + beat at http://127.0.0.1:8000 (Ctrl-C stops all)
+	@echo "Civic demo city: http://127.0.0.1:8000  (accounts: var/demo-credentials.txt)"
+	$(VENV)/bin/honcho --no-prefix start -f Procfile 2>/dev/null || $(VENV)/bin/honcho start -f Procfile
+
+setup: system venv messages migrate seed ## Everything `run` does, without serving (idempotent)
+
+system: ## Debian packages the project needs (installed when root, else the exact command is printed)
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Missing Debian packages. Run:"; echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+messages: venv ## Compile the French and English translations
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+migrate: venv
+	$(PY) manage.py migrate --no-input -v 0
+
+seed: venv
+	$(PY) manage.py seed_demo
+
+test: system venv messages ## The whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff (lint and format) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench: setup ## Benchmarks in bench/, printing figures
+	@for f in bench/*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) $$f || exit 1; done
+
+lock: venv ## Recompile the locks from pyproject.toml
+	$(VENV)/bin/uv pip compile pyproject.toml -o requirements.lock --python-version 3.11 -q
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --python-version 3.11 -q
+
+clean:
+	rm -rf $(VENV) var

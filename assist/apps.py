@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssistConfig(AppConfig):
+    name = "assist"
+    verbose_name = _("Kiosks and mediators")

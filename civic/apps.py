@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CivicConfig(AppConfig):
+    name = "civic"
+    verbose_name = _("City")
+
+    def ready(self) -> None:
+        from civic import api, checks  # noqa: F401 - registers the OpenAPI scheme and checks
+        from civic.registry import SeedStep, register_seed_step
+        from civic.roles import roles_sync
+        from civic.seed import seed_city
+
+        post_migrate.connect(roles_sync, sender=self, dispatch_uid="civic.roles_sync")
+        register_seed_step(SeedStep(name="city", run=seed_city, order=0))

@@ -1,0 +1,50 @@
+"""The city's configuration (from settings) and facts about the running code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    time_zone: str
+    map_center: tuple[float, float]
+    map_zoom: int
+    tile_url: str
+    tile_attribution: str
+    publisher: str
+    dpo_email: str
+    contact_email: str
+    source_url: str
+
+
+@cache
+def city() -> City:
+    return City(**settings.CIVIC_CITY)
+
+
+@cache
+def running_commit() -> str:
+    """The commit being served: ``CIVIC_COMMIT`` or read from the checkout's ``.git``."""
+    if settings.CIVIC_COMMIT:
+        return settings.CIVIC_COMMIT
+    git = Path(settings.BASE_DIR) / ".git"
+    try:
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head
+        ref = head[5:]
+        ref_file = git / ref
+        if ref_file.exists():
+            return ref_file.read_text().strip()
+        for line in (git / "packed-refs").read_text().splitlines():
+            if line.endswith(" " + ref):
+                return line.split()[0]
+    except OSError:
+        pass
+    return ""

@@ -1,0 +1,389 @@
+"""Civic settings: one module, driven by the environment (see the README's configuration table).
+
+Locally nothing is required: SQLite under ``var/``, a generated secret key, Celery's filesystem
+broker and emails written to ``var/mail/``. ``CIVIC_ENV=production`` refuses to start without its
+secrets, database, Redis, email and trusted origins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+import dj_database_url
+import dj_email_url
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from civic.env import env_bool, env_float, env_int, env_list, env_required, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("CIVIC_VAR_DIR") or BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+CIVIC_ENV = env_str("CIVIC_ENV", "development")
+if CIVIC_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"CIVIC_ENV must be development or production, not {CIVIC_ENV!r}")
+PRODUCTION = CIVIC_ENV == "production"
+
+# Two checkouts on one machine never share a test database, Redis keys or queues.
+CHECKOUT_ID = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+
+
+def _local_secret_key() -> str:
+    path = VAR_DIR / "secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+if PRODUCTION:
+    SECRET_KEY = env_required("SECRET_KEY")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+    if not ALLOWED_HOSTS or not CSRF_TRUSTED_ORIGINS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS are required in production")
+    env_required("DATABASE_URL")
+    REDIS_URL: str | None = env_required("REDIS_URL")
+    env_required("EMAIL_URL")
+    DEBUG = False
+else:
+    SECRET_KEY = env_str("SECRET_KEY") or _local_secret_key()
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+    REDIS_URL = env_str("REDIS_URL") or None
+    DEBUG = env_bool("DEBUG", True)
+
+# --- The city -------------------------------------------------------------------------------
+# The city's configuration lives here, not in the database: the time zone must be known before
+# Django and Celery start. Read it through ``civic.city.city()``.
+CIVIC_CITY = {
+    "name": env_str("CIVIC_CITY_NAME", "Civic-sur-Loire"),
+    "time_zone": env_str("CIVIC_TIME_ZONE", "Europe/Paris"),
+    "map_center": (env_float("CIVIC_MAP_LAT", 47.3900), env_float("CIVIC_MAP_LON", 0.6890)),
+    "map_zoom": env_int("CIVIC_MAP_ZOOM", 13),
+    # No request leaves for a third party by default: no tile server unless configured.
+    "tile_url": env_str("CIVIC_TILE_URL", ""),
+    "tile_attribution": env_str("CIVIC_TILE_ATTRIBUTION", ""),
+    "publisher": env_str("CIVIC_PUBLISHER", "Ville de Civic-sur-Loire, 1 place de la Mairie"),
+    "dpo_email": env_str("CIVIC_DPO_EMAIL", "dpo@civic.example"),
+    "contact_email": env_str("CIVIC_CONTACT_EMAIL", "contact@civic.example"),
+    "source_url": env_str("CIVIC_SOURCE_URL", "https://git.civic.example/civic/civic"),
+}
+TIME_ZONE = CIVIC_CITY["time_zone"]
+USE_TZ = True
+
+# --- Applications ----------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "civic",
+    "consent",
+    "reports",
+    "density",
+    "budgets",
+    "sensors",
+    "assist",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "leaflet",
+    "csp",
+]
+INSTALLED_APPS += env_list("CIVIC_EXTRA_APPS")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "civic.middleware.UserLanguageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "civic.middleware.StaffMfaMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "civic.urls"
+WSGI_APPLICATION = "civic.wsgi.application"
+AUTH_USER_MODEL = "civic.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "civic.context_processors.civic",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------------------
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    # SQLite shared by web, worker and beat: WAL lets readers run beside one writer, IMMEDIATE
+    # takes the write lock at BEGIN (no deadlock on upgrade), and the timeout waits for it.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "civic.sqlite3",
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["TEST"] = {"NAME": f"test_civic_{CHECKOUT_ID}"}
+
+# --- Cache, Celery ---------------------------------------------------------------------------
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"civic-{CHECKOUT_ID}",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_QUEUE_PREFIX = env_str("CIVIC_QUEUE_PREFIX", f"civic-{CHECKOUT_ID}")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"global_keyprefix": f"{CELERY_QUEUE_PREFIX}:"}
+else:
+    if PRODUCTION:  # unreachable today (REDIS_URL is required) but kept as the rule's statement
+        raise ImproperlyConfigured("The filesystem broker loses tasks; production needs REDIS_URL")
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("out", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "data_folder_processed": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+if env_str("CELERY_BROKER_URL"):
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or CELERY_BROKER_URL
+    if PRODUCTION and CELERY_BROKER_URL.startswith("filesystem"):
+        raise ImproperlyConfigured("The filesystem broker loses tasks; production needs Redis")
+CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}-default"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Every periodic job of the project, in one place.
+CELERY_BEAT_SCHEDULE: dict = {
+    "heartbeat": {"task": "civic.tasks.heartbeat_task", "schedule": 60.0},
+}
+# A heartbeat older than this is reported stale by /healthz.
+CIVIC_HEARTBEAT_STALE_SECONDS = env_int("CIVIC_HEARTBEAT_STALE_SECONDS", 300)
+
+# --- Email -----------------------------------------------------------------------------------
+_email_url = env_str("EMAIL_URL")
+if _email_url:
+    vars().update(dj_email_url.parse(_email_url))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Civic <no-reply@civic.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Accounts (django-allauth) ---------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "civic.adapters.AccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = CIVIC_CITY["name"]
+LOGIN_REDIRECT_URL = "home"
+LOGIN_URL = "account_login"
+# Staff must use a second factor in production; the demo may relax it.
+CIVIC_STAFF_MFA_REQUIRED = env_bool("CIVIC_STAFF_MFA_REQUIRED", PRODUCTION)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Internationalisation --------------------------------------------------------------------
+# Page URLs carry no language prefix: a QR code on a poster or a receipt stays valid in either
+# language. The language comes from the account, then the switcher's cookie, then the browser.
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+LANGUAGE_COOKIE_NAME = "civic_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+
+# --- Static and media ------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Maps ------------------------------------------------------------------------------------
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": CIVIC_CITY["map_center"],
+    "DEFAULT_ZOOM": CIVIC_CITY["map_zoom"],
+    "MIN_ZOOM": 3,
+    "MAX_ZOOM": 19,
+    "TILES": (
+        [(_("Map"), CIVIC_CITY["tile_url"], {"attribution": CIVIC_CITY["tile_attribution"]})]
+        if CIVIC_CITY["tile_url"]
+        else []
+    ),
+    "RESET_VIEW": False,
+    "ATTRIBUTION_PREFIX": "Leaflet",
+}
+
+# --- API -------------------------------------------------------------------------------------
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "civic.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "civic.authentication.AnonThrottle",
+        "civic.authentication.ClientThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("CIVIC_API_ANON_RATE", "120/minute"),
+        "user": env_str("CIVIC_API_CLIENT_RATE", "1200/minute"),
+    },
+    # DRF reads the client address through this many trusted proxies (X-Forwarded-For).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "EXCEPTION_HANDLER": "civic.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Civic API",
+    "DESCRIPTION": "The city's open API: reports, sensors, density and open data.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security --------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Devices (airrohr firmware) do not follow redirects: their push paths never redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^api/sensors/push/", r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy: our own origin only, scripts by nonce. Report-only until every page
+# is clean; CIVIC_CSP_ENFORCE=1 enforces it.
+_csp = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *([CIVIC_CITY["tile_url"].split("/{")[0]] if CIVIC_CITY["tile_url"] else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        "report-uri": "/csp-report/",
+    }
+}
+if env_bool("CIVIC_CSP_ENFORCE", False):
+    CONTENT_SECURITY_POLICY = _csp
+else:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+
+# --- Logging ---------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Civic ----------------------------------------------------------------------------------
+# The running commit, shown beside the source link (AGPL section 13).
+CIVIC_COMMIT = env_str("CIVIC_COMMIT", "")
+CIVIC_DEMO_CREDENTIALS_FILE = VAR_DIR / "demo-credentials.txt"

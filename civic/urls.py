@@ -1,0 +1,32 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from django.utils.translation import gettext_lazy as _
+
+from civic import views
+
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = _("Civic — city staff")
+admin.site.site_title = _("Civic staff")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("legal/", views.legal_notice, name="legal_notice"),
+    path("privacy/", views.privacy_notice, name="privacy_notice"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
+    path("language/", views.language_switch, name="language_switch"),
+    path("csp-report/", views.csp_report, name="csp_report"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

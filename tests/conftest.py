@@ -1,0 +1,190 @@
+"""Shared fixtures: personas, captured Celery tasks, services, and the browser harness."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+# Sync Playwright runs an event loop in this thread; Django's ORM must still be usable beside it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_SERVICES = os.environ.get("CIVIC_REQUIRE_SERVICES") == "1"
+
+PASSWORD = "correct horse battery staple"
+
+
+# --- Services ---------------------------------------------------------------------------------
+
+
+def require_redis() -> str:
+    """The Redis URL; without one, skip locally but fail in CI (CIVIC_REQUIRE_SERVICES=1)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        if REQUIRE_SERVICES:
+            pytest.fail("REDIS_URL is required when CIVIC_REQUIRE_SERVICES=1")
+        pytest.skip("needs Redis (set REDIS_URL)")
+    return url
+
+
+def require_postgres() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if REQUIRE_SERVICES:
+            pytest.fail("PostgreSQL is required when CIVIC_REQUIRE_SERVICES=1")
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Throttles and rate limits live in the cache (Redis in CI): start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+# --- Celery -----------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskQueue:
+    """Tasks sent during a test, with their arguments round-tripped through JSON as a broker does."""
+
+    sent: list[tuple[Any, list[Any], dict[str, Any]]] = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        return [task.name for task, _args, _kwargs in self.sent]
+
+    def run(self) -> int:
+        """Run every queued task (and those they queue), as a worker would. Returns how many ran."""
+        count = 0
+        while self.sent:
+            task, args, kwargs = self.sent.pop(0)
+            task.apply(args=args, kwargs=kwargs, throw=True)
+            count += 1
+        return count
+
+
+@pytest.fixture(autouse=True)
+def tasks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> TaskQueue:
+    """Capture Celery sends. Tests marked ``real_worker`` use the real broker instead."""
+    queue = TaskQueue()
+    if request.node.get_closest_marker("real_worker"):
+        return queue
+    from celery.app.task import Task
+
+    def apply_async(self: Task, args: Any = None, kwargs: Any = None, **options: Any) -> None:
+        payload = json.loads(json.dumps({"args": list(args or []), "kwargs": dict(kwargs or {})}))
+        queue.sent.append((self, payload["args"], payload["kwargs"]))
+
+    monkeypatch.setattr(Task, "apply_async", apply_async)
+    return queue
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks: Any) -> Any:
+    """``with run_on_commit(): ...`` runs the on_commit callbacks the block registered."""
+
+    def _context() -> Any:
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return _context
+
+
+# --- Personas ---------------------------------------------------------------------------------
+
+
+def make_person(
+    email: str, *, name: str = "", staff: bool = False, group: str | None = None, **extra: Any
+) -> Any:
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.models import Group
+
+    from civic.models import User
+
+    user = User.objects.create_user(
+        email=email, password=PASSWORD, display_name=name, is_staff=staff, **extra
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def resident(db: None) -> Any:
+    return make_person("alice@example.org", name="Alice Martin", language="fr")
+
+
+@pytest.fixture
+def resident2(db: None) -> Any:
+    return make_person("bob@example.org", name="Bob Durand", language="en")
+
+
+@pytest.fixture
+def department(db: None) -> Any:
+    from civic.models import Department
+
+    return Department.objects.create(code="voirie", name="Voirie", email="voirie@example.org")
+
+
+@pytest.fixture
+def triager(db: None) -> Any:
+    return make_person("triage@example.org", name="Théo Triage", staff=True, group="triager")
+
+
+@pytest.fixture
+def department_agent(db: None, department: Any) -> Any:
+    return make_person(
+        "agent@example.org",
+        name="Inès Voirie",
+        staff=True,
+        group="department_agent",
+        department=department,
+    )
+
+
+@pytest.fixture
+def districts(db: None) -> list[Any]:
+    from civic.models import District
+    from civic.seed import DISTRICTS, district_boundary
+
+    return [
+        District.objects.create(
+            code=code, name=name, population=population, boundary=district_boundary(i // 3, i % 3)
+        )
+        for i, (code, name, population) in enumerate(DISTRICTS)
+    ]
+
+
+# --- Browser ----------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's chromium, never a downloaded browser; flags for a closed network, as root."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
