@@ -60,7 +60,7 @@ class Actor:
             return cls(channel=Channel.API, api_client=api_client, user=user)
         if channel is None:
             channel = Channel.STAFF if user is not None and user.is_staff else Channel.WEB
-        return cls(channel=channel, user=user)  # type: ignore[arg-type]
+        return cls(channel=channel, user=user)
 
     @property
     def subject_user(self) -> User | None:

@@ -6,17 +6,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from civic.actors import Actor, Channel
 from civic.errors import CivicError
-from civic.forms import GeoJSONMapWidget
+from civic.forms import GeoJSONMapWidget, form_with_map_nonce
 from civic.models import ApiClient, Department, District, User
 from civic.services import api_client_create
+from consent.admin import PersonalDataAdminMixin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):  # logs staff access to people
     ordering = ("id",)
     # The list shows no personal data: staff search by exact email, then open the person.
     list_display = ("id", "is_staff", "is_active", "department", "date_joined")
@@ -30,11 +33,21 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "department", "groups")},
         ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Personal data"), {"fields": ("data_export",)}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "language", "password1", "password2")}),
     )
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "data_export")
+
+    @admin.display(description=_("Export"))
+    def data_export(self, obj: User) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("consent:staff_person_export", args=[obj.pk])
+        return format_html(
+            '<a href="{}">{}</a>', url, _("Export this person's data (a reason is asked)")
+        )
 
 
 class DistrictForm(forms.ModelForm):
@@ -44,8 +57,21 @@ class DistrictForm(forms.ModelForm):
         widgets = {"boundary": GeoJSONMapWidget()}
 
 
+class MapAdminMixin:
+    """For admins whose forms hold map widgets: their inline scripts get the request's nonce.
+
+    The form class is built per request by ``get_form``, so the nonce never leaks to another.
+    """
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        return form_with_map_nonce(form, str(getattr(request, "csp_nonce", "")))
+
+
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(MapAdminMixin, admin.ModelAdmin):
     form = DistrictForm
     list_display = ("name", "code", "population")
     search_fields = ("name", "code")

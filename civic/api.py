@@ -1,4 +1,4 @@
-"""API error bodies and the OpenAPI description of API-key authentication."""
+"""The core API: open data on districts, error bodies, and the API-key security scheme."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from civic.errors import CivicError
+from civic.models import District
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -48,3 +52,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             code = "throttled"
     response.data = {"error": {"code": code, "message": message, "fields": fields}}
     return response
+
+
+class DistrictListApi(APIView):
+    """The districts of the city as open data: no key needed (a key only lifts the rate limit)."""
+
+    @extend_schema_serializer(component_name="District")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        code = serializers.CharField()
+        name = serializers.CharField()
+        population = serializers.IntegerField(allow_null=True)
+        boundary = serializers.JSONField(help_text="GeoJSON Polygon or MultiPolygon, WGS84.")
+
+    @extend_schema(operation_id="districts_list", responses=OutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        districts = District.objects.order_by("name")
+        return Response(self.OutputSerializer(districts, many=True).data)

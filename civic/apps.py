@@ -9,9 +9,19 @@ class CivicConfig(AppConfig):
 
     def ready(self) -> None:
         from civic import api, checks  # noqa: F401 - registers the OpenAPI scheme and checks
-        from civic.registry import SeedStep, register_seed_step
+        from civic.registry import HomeTile, SeedStep, register_home_tile, register_seed_step
         from civic.roles import roles_sync
         from civic.seed import seed_city
 
         post_migrate.connect(roles_sync, sender=self, dispatch_uid="civic.roles_sync")
         register_seed_step(SeedStep(name="city", run=seed_city, order=0))
+        register_home_tile(
+            HomeTile(
+                key="districts",
+                title=_("The city's districts"),
+                description=_("The districts on a map, with their population."),
+                url_name="district_list",
+                order=900,
+                in_menu=False,
+            )
+        )

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,8 @@ class City:
 
 @cache
 def city() -> City:
-    return City(**settings.CIVIC_CITY)
+    config: dict[str, Any] = settings.CIVIC_CITY
+    return City(**config)
 
 
 @cache
@@ -48,3 +52,12 @@ def running_commit() -> str:
     except OSError:
         pass
     return ""
+
+
+@receiver(setting_changed)
+def _forget_cached_settings(*, setting: str, **kwargs: object) -> None:
+    # Both readers are cached for the life of the process; a changed setting (tests'
+    # override_settings) must be seen at once.
+    if setting in {"CIVIC_CITY", "CIVIC_COMMIT", "BASE_DIR"}:
+        city.cache_clear()
+        running_commit.cache_clear()

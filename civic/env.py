@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
@@ -24,7 +31,9 @@ def env_str(name: str, default: str | None = None) -> str | None:
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE points at {path!r}, unreadable: {exc}") from exc
+            raise ImproperlyConfigured(
+                f"{name}_FILE points at {path!r}, unreadable: {exc}"
+            ) from exc
     return default
 
 
@@ -72,3 +81,10 @@ def env_required(name: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"{name} (or {name}_FILE) is required when CIVIC_ENV=production")
     return value
+
+
+def env_required_list(name: str) -> list[str]:
+    values = env_list(name)
+    if not values:
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) is required when CIVIC_ENV=production")
+    return values

@@ -17,14 +17,13 @@ def email_enqueue(
     """Send once the current transaction commits (nothing is sent for a rolled-back change)."""
     from civic.tasks import send_email_task
 
-    payload = {
-        "to": to,
-        "subject": subject,
-        "text": text,
-        "html": html,
-        "from_email": from_email or settings.DEFAULT_FROM_EMAIL,
-    }
-    transaction.on_commit(lambda: send_email_task.delay(**payload))
+    recipients = list(to)  # a copy: the caller's list may change before the commit
+    sender = from_email or str(settings.DEFAULT_FROM_EMAIL)
+    transaction.on_commit(
+        lambda: send_email_task.delay(
+            to=recipients, subject=subject, text=text, html=html, from_email=sender
+        )
+    )
 
 
 def email_send_templated(
@@ -34,6 +33,7 @@ def email_send_templated(
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context).split())
         text = render_to_string(f"{template_prefix}_message.txt", context)
+        html: str
         try:
             html = render_to_string(f"{template_prefix}_message.html", context)
         except TemplateDoesNotExist:  # the HTML part is optional

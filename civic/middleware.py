@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 
 
 class UserLanguageMiddleware:
@@ -33,7 +34,8 @@ class StaffMfaMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.CIVIC_STAFF_MFA_REQUIRED and self._needs_mfa(request):
-            return redirect(reverse("mfa_activate_totp") + "?next=" + request.path)
+            next_query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('mfa_activate_totp')}?{next_query}")
         return self.get_response(request)
 
     def _needs_mfa(self, request: HttpRequest) -> bool:

@@ -28,7 +28,9 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str | None = None, password: str | None = None, **extra: Any) -> User:
+    def create_user(
+        self, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
@@ -60,7 +62,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -101,7 +103,9 @@ def validate_polygon(value: Any) -> None:
     try:
         geometry = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise ValidationError(_("The boundary is not valid GeoJSON: %(error)s"), params={"error": exc}) from exc
+        raise ValidationError(
+            _("The boundary is not valid GeoJSON: %(error)s"), params={"error": exc}
+        ) from exc
     if geometry.is_empty or not geometry.is_valid:
         raise ValidationError(_("The boundary crosses itself or is empty."))
 
@@ -137,7 +141,10 @@ class District(models.Model):
 @lru_cache(maxsize=4)
 def _prepared_boundaries(count: int, updated_at: Any) -> list[tuple[int, Any]]:
     # Keyed on the table's version, so an edit in the admin is seen at the next lookup.
-    return [(pk, prep(shape(boundary))) for pk, boundary in District.objects.values_list("id", "boundary")]
+    return [
+        (pk, prep(shape(boundary)))
+        for pk, boundary in District.objects.values_list("id", "boundary")
+    ]
 
 
 class ApiClient(models.Model):

@@ -15,6 +15,7 @@ class HomeTile:
     url_name: str
     icon: str = ""
     order: int = 100
+    in_menu: bool = True  # also a link in every page's main menu
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,29 @@ class Role:
 
 
 _CITY_MAP = {"civic.view_district", "civic.view_department"}
+_REPORTS_STAFF = {
+    "reports.view_report",
+    "reports.change_report",
+    "reports.view_category",
+    "reports.view_responsetemplate",
+    "reports.view_photo",
+    "reports.view_unblurred_photo",
+}
 
 ROLES: dict[str, Role] = {
-    "triager": Role(_("Triager"), frozenset(_CITY_MAP)),
-    "department_agent": Role(_("Department agent"), frozenset(_CITY_MAP)),
+    "triager": Role(
+        _("Triager"),
+        frozenset(
+            {
+                *_CITY_MAP,
+                *_REPORTS_STAFF,
+                "reports.triage_all",
+                "reports.add_responsetemplate",
+                "reports.change_responsetemplate",
+            }
+        ),
+    ),
+    "department_agent": Role(_("Department agent"), frozenset({*_CITY_MAP, *_REPORTS_STAFF})),
     "budget_officer": Role(_("Budget officer"), frozenset(_CITY_MAP)),
     "data_protection_officer": Role(
         _("Data protection officer"),
@@ -39,13 +58,34 @@ ROLES: dict[str, Role] = {
                 "mfa.view_authenticator",
                 "admin.view_logentry",
                 "auth.view_group",
+                "consent.view_purpose",
+                "consent.add_purpose",
+                "consent.change_purpose",
+                "consent.view_purposenotice",
+                "consent.add_purposenotice",
+                "consent.view_exportarchive",
             }
         ),
     ),
     "sensor_operator": Role(
         _("Sensor operator"),
         frozenset(
-            {*_CITY_MAP, "civic.view_apiclient", "civic.add_apiclient", "civic.change_apiclient"}
+            {
+                *_CITY_MAP,
+                "civic.view_apiclient",
+                "civic.add_apiclient",
+                "civic.change_apiclient",
+                "sensors.view_sensor",
+                "sensors.add_sensor",
+                "sensors.change_sensor",
+                "sensors.view_ingestbatch",
+                "sensors.view_quarantine",
+                "sensors.change_quarantine",  # replay
+                "sensors.view_devicehealth",
+                "sensors.view_aggregate",
+                "sensors.view_aqiscale",
+                "sensors.view_airqualityindex",
+            }
         ),
     ),
     "mediator_supervisor": Role(
@@ -77,6 +117,8 @@ def roles_sync(*, using: str = "default", **_: Any) -> None:
                         )
                     )
                 except Permission.DoesNotExist as exc:
-                    raise ImproperlyConfigured(f"Role {code!r} names unknown permission {dotted!r}") from exc
+                    raise ImproperlyConfigured(
+                        f"Role {code!r} names unknown permission {dotted!r}"
+                    ) from exc
             group, _created = Group.objects.using(using).get_or_create(name=code)
             group.permissions.set(wanted)

@@ -22,7 +22,7 @@ DEPARTMENTS = [
     ("mobilites", "Mobilités", "mobilites@civic.example"),
 ]
 
-# A 3 × 2 grid of districts around the map centre, each about 2.2 km × 2.2 km.
+# A 3 x 2 grid of districts around the map centre, each about 2.2 km x 2.2 km.
 DISTRICTS = [
     ("vieux-port", "Vieux-Port", 14200),
     ("les-halles", "Les Halles", 18900),
@@ -37,7 +37,15 @@ CELL_LAT, CELL_LON = 0.02, 0.03
 PEOPLE = [
     ("admin", "admin@civic.example", "Camille Admin", True, None, None, True),
     ("triager", "triage@civic.example", "Théo Triage", True, "triager", None, False),
-    ("agent", "agent.voirie@civic.example", "Inès Voirie", True, "department_agent", "voirie", False),
+    (
+        "agent",
+        "agent.voirie@civic.example",
+        "Inès Voirie",
+        True,
+        "department_agent",
+        "voirie",
+        False,
+    ),
     ("resident", "alice@civic.example", "Alice Martin", False, None, None, False),
     ("resident2", "bob@civic.example", "Bob Durand", False, None, None, False),
 ]
@@ -107,5 +115,7 @@ def seed_city(*, stdout: IO[str]) -> None:
     path = settings.CIVIC_DEMO_CREDENTIALS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)
-    stdout.write(f"Demo city: {District.objects.count()} districts, "
-                 f"{Department.objects.count()} departments; accounts in {path}\n")
+    stdout.write(
+        f"Demo city: {District.objects.count()} districts, "
+        f"{Department.objects.count()} departments; accounts in {path}\n"
+    )

@@ -22,7 +22,9 @@ def api_client_create(*, actor: Actor, name: str, scopes: list[str]) -> tuple[Ap
             field="scopes",
         )
     if ApiClient.objects.filter(name=name).exists():
-        raise Conflict(_("An API client named %(name)s already exists.") % {"name": name}, field="name")
+        raise Conflict(
+            _("An API client named %(name)s already exists.") % {"name": name}, field="name"
+        )
     key = ApiClient.new_key()
     client = ApiClient.objects.create(
         name=name,

@@ -10,14 +10,25 @@ from __future__ import annotations
 import hashlib
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
-from civic.env import env_bool, env_float, env_int, env_list, env_required, env_str
+from civic.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_required,
+    env_required_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVIC_VAR_DIR") or BASE_DIR / "var")
@@ -29,7 +40,8 @@ if CIVIC_ENV not in {"development", "production"}:
 PRODUCTION = CIVIC_ENV == "production"
 
 # Two checkouts on one machine never share a test database, Redis keys or queues.
-CHECKOUT_ID = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+# CIVIC_CHECKOUT_ID overrides it for several test runs in one checkout at once.
+CHECKOUT_ID = env_str("CIVIC_CHECKOUT_ID") or hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
 
 
 def _local_secret_key() -> str:
@@ -42,10 +54,8 @@ def _local_secret_key() -> str:
 
 if PRODUCTION:
     SECRET_KEY = env_required("SECRET_KEY")
-    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
-    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-    if not ALLOWED_HOSTS or not CSRF_TRUSTED_ORIGINS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS are required in production")
+    ALLOWED_HOSTS = env_required_list("ALLOWED_HOSTS")
+    CSRF_TRUSTED_ORIGINS = env_required_list("CSRF_TRUSTED_ORIGINS")
     env_required("DATABASE_URL")
     REDIS_URL: str | None = env_required("REDIS_URL")
     env_required("EMAIL_URL")
@@ -60,7 +70,7 @@ else:
 # --- The city -------------------------------------------------------------------------------
 # The city's configuration lives here, not in the database: the time zone must be known before
 # Django and Celery start. Read it through ``civic.city.city()``.
-CIVIC_CITY = {
+CIVIC_CITY: dict[str, Any] = {
     "name": env_str("CIVIC_CITY_NAME", "Civic-sur-Loire"),
     "time_zone": env_str("CIVIC_TIME_ZONE", "Europe/Paris"),
     "map_center": (env_float("CIVIC_MAP_LAT", 47.3900), env_float("CIVIC_MAP_LON", 0.6890)),
@@ -152,7 +162,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "civic.sqlite3",
+            "NAME": str(VAR_DIR / "civic.sqlite3"),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -183,13 +193,14 @@ else:
     if PRODUCTION:  # unreachable today (REDIS_URL is required) but kept as the rule's statement
         raise ImproperlyConfigured("The filesystem broker loses tasks; production needs REDIS_URL")
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "data_folder_processed": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 if env_str("CELERY_BROKER_URL"):
@@ -197,6 +208,16 @@ if env_str("CELERY_BROKER_URL"):
     if PRODUCTION and CELERY_BROKER_URL.startswith("filesystem"):
         raise ImproperlyConfigured("The filesystem broker loses tasks; production needs Redis")
 CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}-default"
+# Slow, CPU-bound work on its own queues, so a burst never delays emails (workers consume them).
+# A worker started without -Q consumes every queue listed here (make run's single worker does);
+# in production, photos (CPU-heavy face detection) may get workers of their own with -Q.
+CELERY_TASK_QUEUES = [
+    Queue(CELERY_TASK_DEFAULT_QUEUE),
+    Queue(f"{CELERY_QUEUE_PREFIX}-photos"),
+]
+CELERY_TASK_ROUTES = {
+    "reports.tasks.photo_anonymise_task": {"queue": f"{CELERY_QUEUE_PREFIX}-photos"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -209,7 +230,27 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Every periodic job of the project, in one place.
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "civic.tasks.heartbeat_task", "schedule": 60.0},
+    "reports-fixed-question": {
+        "task": "reports.tasks.fixed_question_sweep_task",
+        "schedule": 3600.0,
+    },
+    "reports-area-digests": {
+        "task": "reports.tasks.area_alerts_digest_task",
+        "schedule": 3600.0,  # each alert is sent at most once a day (last_sent_at)
+    },
+    "consent-retention": {
+        "task": "consent.tasks.retention_run_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "consent-ledger-head": {
+        "task": "consent.tasks.ledger_head_record_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    "sensors-ingest-sweep": {"task": "sensors.tasks.ingest_sweep_task", "schedule": 60.0},
+    "sensors-aggregates": {"task": "sensors.tasks.aggregates_refresh_task", "schedule": 60.0},
 }
+# How long the access log keeps its entries before the retention job purges them.
+CIVIC_ACCESS_LOG_RETENTION_DAYS = env_int("CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)
 # A heartbeat older than this is reported stale by /healthz.
 CIVIC_HEARTBEAT_STALE_SECONDS = env_int("CIVIC_HEARTBEAT_STALE_SECONDS", 300)
 
@@ -247,8 +288,10 @@ CIVIC_STAFF_MFA_REQUIRED = env_bool("CIVIC_STAFF_MFA_REQUIRED", PRODUCTION)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -358,7 +401,11 @@ _csp = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:", *([CIVIC_CITY["tile_url"].split("/{")[0]] if CIVIC_CITY["tile_url"] else [])],
+        "img-src": [
+            SELF,
+            "data:",
+            *([CIVIC_CITY["tile_url"].split("/{")[0]] if CIVIC_CITY["tile_url"] else []),
+        ],
         "font-src": [SELF],
         "connect-src": [SELF],
         "frame-ancestors": [NONE],
@@ -383,7 +430,19 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# --- Sensors --------------------------------------------------------------------------------
+CIVIC_MQTT_URL = env_str("CIVIC_MQTT_URL", "mqtt://127.0.0.1:1883")
+CIVIC_SENSORS_MAX_ROWS = env_int("CIVIC_SENSORS_MAX_ROWS", 10_000)  # per request; more is 413
+CIVIC_SENSORS_CLOCK_SKEW_SECONDS = env_int("CIVIC_SENSORS_CLOCK_SKEW_SECONDS", 300)
+CIVIC_SENSORS_MAX_AGE_DAYS = env_int("CIVIC_SENSORS_MAX_AGE_DAYS", 30)
+
 # --- Civic ----------------------------------------------------------------------------------
+# The public address of the site, for links in emails (no request is at hand in a worker).
+CIVIC_SITE_URL = (
+    env_required("CIVIC_SITE_URL")
+    if PRODUCTION
+    else env_str("CIVIC_SITE_URL", "http://127.0.0.1:8000")
+).rstrip("/")
 # The running commit, shown beside the source link (AGPL section 13).
 CIVIC_COMMIT = env_str("CIVIC_COMMIT", "")
 CIVIC_DEMO_CREDENTIALS_FILE = VAR_DIR / "demo-credentials.txt"

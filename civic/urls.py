@@ -2,10 +2,10 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from civic import views
+from civic import api, views
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = _("Civic — city staff")
@@ -15,6 +15,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("districts/", views.district_list, name="district_list"),
     path("legal/", views.legal_notice, name="legal_notice"),
     path("privacy/", views.privacy_notice, name="privacy_notice"),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
@@ -22,8 +23,13 @@ urlpatterns = [
     path("csp-report/", views.csp_report, name="csp_report"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("api/districts/", api.DistrictListApi.as_view(), name="api_districts"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+    # Each domain app owns its URLs (pages, API, device push), prefixes included.
+    path("", include("consent.urls")),
+    path("", include("reports.urls")),
+    path("", include("sensors.urls")),
 ]
 
 if settings.DEBUG:

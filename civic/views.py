@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
+from typing import Literal, cast
 
 from django.conf import settings
 from django.db import connection
@@ -14,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from civic.models import Heartbeat
+from civic.models import District, Heartbeat
 from civic.registry import home_tiles
 
 logger = logging.getLogger(__name__)
@@ -22,6 +23,23 @@ logger = logging.getLogger(__name__)
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "civic/home.html", {"tiles": home_tiles()})
+
+
+def district_list(request: HttpRequest) -> HttpResponse:
+    """The city's districts on a map (Leaflet, progressive) and in a table (works without JS)."""
+    districts = list(District.objects.all())
+    geojson = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": d.boundary,
+                "properties": {"name": d.name, "code": d.code},
+            }
+            for d in districts
+        ],
+    }
+    return render(request, "civic/districts.html", {"districts": districts, "geojson": geojson})
 
 
 def legal_notice(request: HttpRequest) -> HttpResponse:
@@ -50,7 +68,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME,
             language,
             max_age=settings.LANGUAGE_COOKIE_AGE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite=cast(Literal["Lax", "Strict", "None"], settings.LANGUAGE_COOKIE_SAMESITE),
             secure=settings.LANGUAGE_COOKIE_SECURE,
         )
         if request.user.is_authenticated and request.user.language != language:
@@ -65,7 +83,7 @@ def _broker_status() -> str:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # noqa: BLE001 - any failure means "unreachable" here
+    except Exception as exc:
         logger.warning("healthz: broker unreachable: %s", exc)
         return "unreachable"
     return "ok"
@@ -79,7 +97,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         logger.error("healthz: database unreachable: %s", exc)
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     beat = Heartbeat.objects.filter(name="worker").first()

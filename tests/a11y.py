@@ -27,5 +27,7 @@ def assert_accessible(page: Any) -> None:
         lines = [f"{page.url}: {len(violations)} serious/critical accessibility violation(s)"]
         for violation in violations:
             targets = ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-            lines.append(f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({targets})")
+            lines.append(
+                f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({targets})"
+            )
         raise AssertionError("\n".join(lines))

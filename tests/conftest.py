@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from playwright.sync_api import ViewportSize
 
 # Sync Playwright runs an event loop in this thread; Django's ORM must still be usable beside it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -54,7 +55,7 @@ def _fresh_cache() -> Iterator[None]:
 
 @dataclass
 class TaskQueue:
-    """Tasks sent during a test, with their arguments round-tripped through JSON as a broker does."""
+    """Tasks sent during a test, arguments round-tripped through JSON as a broker does."""
 
     sent: list[tuple[Any, list[Any], dict[str, Any]]] = field(default_factory=list)
 
@@ -186,5 +187,5 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     }
 
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.a11y import assert_accessible
 from tests.conftest import DESKTOP, PASSWORD, PHONE
@@ -23,42 +23,55 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 @SIZES
 def test_it_shows_the_home_page_in_french_and_accessibly(
-    page: Page, live_server: Any, viewport: dict[str, int]
+    page: Page, live_server: Any, viewport: ViewportSize
 ) -> None:
     page.set_viewport_size(viewport)
     page.goto(live_server.url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("link", name="Aller au contenu principal")).to_be_attached()
-    expect(page.get_by_role("contentinfo").get_by_role("link", name="Mentions légales")).to_be_visible()
+    footer = page.get_by_role("contentinfo")
+    expect(footer.get_by_role("link", name="Mentions légales")).to_be_visible()
     assert_accessible(page)
 
 
 @SIZES
 def test_it_switches_language_without_javascript_and_remembers_it(
-    browser: Any, live_server: Any, viewport: dict[str, int]
+    browser: Any, live_server: Any, viewport: ViewportSize
 ) -> None:
     context = browser.new_context(java_script_enabled=False, locale="fr-FR", viewport=viewport)
     page = context.new_page()
     page.goto(live_server.url + "/accessibility/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d’accessibilité")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d\u2019accessibilité")
     page.get_by_role("button", name="English").click()
     expect(page).to_have_url(live_server.url + "/accessibility/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto(live_server.url + "/")
     expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
+    context.close()
+
+
+@SIZES
+def test_it_shows_the_home_page_in_english_accessibly(
+    browser: Any, live_server: Any, viewport: ViewportSize
+) -> None:
+    context = browser.new_context(locale="en-GB", viewport=viewport)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_attached()
     assert_accessible(page)
     context.close()
 
 
 @SIZES
 def test_it_signs_a_resident_in(
-    page: Page, live_server: Any, resident: Any, viewport: dict[str, int]
+    page: Page, live_server: Any, resident: Any, viewport: ViewportSize
 ) -> None:
     page.set_viewport_size(viewport)
     page.goto(live_server.url + "/accounts/login/")
     assert_accessible(page)
-    page.get_by_label("Adresse e-mail").fill(resident.email)
+    page.get_by_label("Courriel").fill(resident.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
@@ -69,10 +82,25 @@ def test_it_shows_a_clear_message_on_a_wrong_password(
     page: Page, live_server: Any, resident: Any
 ) -> None:
     page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Adresse e-mail").fill(resident.email)
+    page.get_by_label("Courriel").fill(resident.email)
     page.get_by_label("Mot de passe").fill("not the password")
     page.get_by_role("button", name="Connexion").click()
-    expect(page.get_by_text("L’adresse e-mail ou le mot de passe sont incorrects.")).to_be_visible()
+    wrong = "L\u2019adresse e-mail ou le mot de passe sont incorrects."
+    expect(page.get_by_text(wrong)).to_be_visible()
     # What was typed is kept.
-    expect(page.get_by_label("Adresse e-mail")).to_have_value(resident.email)
+    expect(page.get_by_label("Courriel")).to_have_value(resident.email)
+    assert_accessible(page)
+
+
+@SIZES
+def test_it_shows_the_districts_on_a_map_and_in_a_table(
+    page: Page, live_server: Any, districts: list[Any], viewport: ViewportSize
+) -> None:
+    page.set_viewport_size(viewport)
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Les quartiers de la ville").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Les quartiers de")
+    expect(page.get_by_role("cell", name="Vieux-Port")).to_be_visible()
+    # Leaflet drew one outline per district.
+    expect(page.locator("#districts-map path.leaflet-interactive")).to_have_count(len(districts))
     assert_accessible(page)

@@ -9,7 +9,10 @@ from civic.registry import seed_steps
 
 
 class Command(BaseCommand):
-    help = "Build the demo city (idempotent). Each app adds its own demo data through the seed registry."
+    help = (
+        "Build the demo city (idempotent). "
+        "Each app adds its own demo data through the seed registry."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
