@@ -1,0 +1,275 @@
+"""The foundation's personal data: account, email addresses, MFA, sessions, admin log.
+
+``civic`` and allauth cannot register themselves (the core imports no app, allauth knows nothing
+of us), so ``consent`` registers their data from its own ``ready()``, and its own data beside it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from consent.registry import register
+
+if TYPE_CHECKING:
+    from civic.actors import Actor
+    from civic.models import User
+
+FOUNDATION_MODELS = (
+    "civic.user",
+    "account.emailaddress",
+    "account.emailconfirmation",  # reached through the email address (cascade on delete)
+    "mfa.authenticator",
+    "admin.logentry",
+    # No relation to the user: the user id sits inside the encoded data, so it is listed here.
+    "sessions.session",
+    # Machine clients: an organisation or device, never a person. Listed so the review shows;
+    # they declare no personal field, so their admin needs no access log.
+    "civic.apiclient",
+)
+
+FOUNDATION_PERSONAL_FIELDS = {
+    # Not date_joined, is_staff, language: needed to manage accounts in lists, and not
+    # identifying on their own.
+    "civic.user": ("email", "display_name", "password", "last_login"),
+    "account.emailaddress": ("email",),
+    "account.emailconfirmation": ("key", "email_address"),
+    "mfa.authenticator": ("data",),
+    # The repr and message of an admin action may name a person.
+    "admin.logentry": ("object_repr", "change_message"),
+    "sessions.session": ("session_data",),
+}
+
+
+def _sessions_of(user: User) -> list[Session]:
+    return [
+        session
+        for session in Session.objects.filter(expire_date__gte=timezone.now())
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+
+
+def export_account(user: User) -> dict[str, Any]:
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.contrib.admin.models import LogEntry
+
+    return {
+        "account": {
+            "email": user.email,
+            "public_name": user.display_name,
+            "language": user.language,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "is_staff": user.is_staff,
+            "department": str(user.department) if user.department_id else None,
+            "roles": sorted(user.groups.values_list("name", flat=True)),
+        },
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("id")
+        ],
+        # Never the secrets themselves.
+        "two_factor": [
+            {
+                "type": authenticator.type,
+                "created_at": authenticator.created_at.isoformat(),
+                "last_used_at": authenticator.last_used_at.isoformat()
+                if authenticator.last_used_at
+                else None,
+            }
+            for authenticator in Authenticator.objects.filter(user=user).order_by("id")
+        ],
+        "active_sessions": len(_sessions_of(user)),
+        "admin_actions": LogEntry.objects.filter(user=user).count(),
+    }
+
+
+def erase_account(user: User, *, actor: Actor) -> dict[str, Any]:
+    """Residents' accounts are deleted; staff accounts are deactivated (their acts stay)."""
+    sessions = _sessions_of(user)
+    for session in sessions:
+        session.delete()
+    if user.is_staff:
+        from allauth.mfa.models import Authenticator
+
+        Authenticator.objects.filter(user=user).delete()
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["is_active", "password"])
+        return {
+            "deleted": [gettext("sessions"), gettext("two-factor devices"), gettext("password")],
+            "kept": [
+                {
+                    "what": gettext("staff account and admin action log"),
+                    "why": gettext("accountability of acts done for the city (public task)"),
+                    "until": gettext("the end of the archive period of the acts"),
+                }
+            ],
+        }
+    user.delete()  # cascades to email addresses, confirmations, MFA devices, group links
+    return {
+        "deleted": [
+            gettext("account"),
+            gettext("email addresses"),
+            gettext("two-factor devices"),
+            gettext("sessions"),
+        ],
+        "kept": [],
+    }
+
+
+def account_retention(*, now: Any) -> int:
+    deleted, _by_model = Session.objects.filter(expire_date__lt=now).delete()
+    return deleted
+
+
+def export_consent(user: User) -> dict[str, Any]:
+    from consent.models import AccessLog, ConsentEvent, PrivateMode
+    from consent.selectors import subject_of_user
+
+    subject = subject_of_user(user)
+    if subject is None:
+        return {"subject": None, "consents": [], "accesses": [], "private_mode": False}
+    return {
+        "subject": str(subject.id),
+        "consents": [
+            {
+                "seq": event.seq,
+                "purpose": event.purpose.code,
+                "kind": event.kind,
+                "notice_sha256": event.notice_sha256,
+                "language": event.language,
+                "channel": event.channel,
+                "role": event.actor_role,
+                "at": event.at.isoformat(),
+                "hash": event.hash,
+            }
+            for event in ConsentEvent.objects.filter(subject=subject).select_related("purpose")
+        ],
+        # Roles and departments, never staff names.
+        "accesses": [
+            {
+                "at": entry.at.isoformat(),
+                "role": entry.actor_role,
+                "department": entry.actor_department,
+                "channel": entry.channel,
+                "what": entry.what,
+                "why": entry.why,
+            }
+            for entry in AccessLog.objects.filter(subject=subject)
+        ],
+        "private_mode": PrivateMode.objects.filter(user=user, enabled=True).exists(),
+    }
+
+
+def erase_consent(user: User, *, actor: Actor) -> dict[str, Any]:
+    from consent.models import ExportArchive, PrivateMode
+    from consent.selectors import subject_of_user
+    from consent.services import subject_unlink
+
+    for archive in ExportArchive.objects.filter(user=user):
+        if archive.file:
+            archive.file.delete(save=False)
+        archive.delete()
+    PrivateMode.objects.filter(user=user).delete()
+    subject = subject_of_user(user)
+    if subject is not None:
+        subject_unlink(subject=subject)
+    return {
+        "deleted": [
+            gettext("the link between you and your pseudonymous identifier"),
+            gettext("your data exports"),
+            gettext("your private mode setting"),
+        ],
+        "kept": [
+            {
+                "what": gettext("consent ledger entries, without any link to you"),
+                "why": gettext("proof that consent was given or withdrawn (GDPR art. 7(1))"),
+                "until": gettext("the end of the ledger's retention period"),
+            },
+            {
+                "what": gettext("access log entries, without any link to you"),
+                "why": gettext("accountability of staff access to personal data"),
+                "until": gettext("the end of the access log's retention period"),
+            },
+        ],
+    }
+
+
+def consent_retention(*, now: Any) -> int:
+    from consent.services import access_log_retention, export_retention
+
+    return access_log_retention(now=now) + export_retention(now=now)
+
+
+ACCOUNT_LABELS = {
+    "account": _("Account"),
+    "email": _("Email address"),
+    "public_name": _("Public name"),
+    "language": _("Language"),
+    "date_joined": _("Account created"),
+    "last_login": _("Last sign-in"),
+    "is_staff": _("City staff"),
+    "department": _("Department"),
+    "roles": _("Roles"),
+    "email_addresses": _("Email addresses"),
+    "verified": _("Verified"),
+    "primary": _("Primary"),
+    "two_factor": _("Two-factor authentication"),
+    "type": _("Type"),
+    "created_at": _("Created"),
+    "last_used_at": _("Last used"),
+    "active_sessions": _("Signed-in devices"),
+    "admin_actions": _("Actions in the staff site"),
+}
+
+CONSENT_LABELS = {
+    "subject": _("Pseudonymous identifier"),
+    "consents": _("Consents and objections"),
+    "seq": _("Ledger entry"),
+    "purpose": _("Purpose"),
+    "kind": _("Choice"),
+    "notice_sha256": _("Notice hash"),
+    "language": _("Language"),
+    "channel": _("Channel"),
+    "role": _("Role"),
+    "at": _("When"),
+    "hash": _("Entry hash"),
+    "accesses": _("Accesses to your data"),
+    "department": _("Department"),
+    "what": _("What"),
+    "why": _("Why"),
+    "private_mode": _("Private mode"),
+}
+
+
+def register_foundation() -> None:
+    register(
+        "civic",
+        summary=_(
+            "Your account: email address, public name, language, sign-in and two-factor settings."
+        ),
+        exporter=export_account,
+        eraser=erase_account,
+        retention=account_retention,
+        models=FOUNDATION_MODELS,
+        personal_fields=FOUNDATION_PERSONAL_FIELDS,
+        order=1000,  # last: deleting the user row cascades to what the others left
+        purposes=("account",),
+        labels=ACCOUNT_LABELS,
+    )
+    register(
+        "consent",
+        summary=_("Your consents and objections, and who accessed your data."),
+        exporter=export_consent,
+        eraser=erase_consent,
+        retention=consent_retention,
+        order=900,
+        purposes=("consent-records", "access-log"),
+        labels=CONSENT_LABELS,
+    )
