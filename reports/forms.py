@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civic.models import District
+from reports.models import PUBLIC_STATUSES, Category, Status
+from reports.selectors import categories_grouped
+
+DRAFT_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def draft_token(value: str | None) -> str:
+    """The form's token for photos kept between attempts; a fresh one when absent or odd."""
+    if value and DRAFT_RE.match(value):
+        return value
+    return secrets.token_urlsafe(24)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several files; the view cleans each one (``reports.photos.photo_clean``) and keeps it."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        return None
+
+
+class ReportForm(forms.Form):
+    category = forms.TypedChoiceField(
+        label=_("What is the problem?"),
+        coerce=int,
+        error_messages={
+            "invalid_choice": _("Choose a category from the list."),
+            "required": _("Choose a category."),
+        },
+    )
+    description = forms.CharField(
+        label=_("Describe it"),
+        help_text=_("What, and where exactly? Avoid names of people."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages={"required": _("Describe the problem in a few words.")},
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    address = forms.CharField(
+        label=_("Address or description of the place"),
+        required=False,
+        max_length=255,
+        help_text=_("Without a point on the map, the city will place it for you."),
+    )
+    district = forms.ModelChoiceField(
+        label=_("District"),
+        queryset=District.objects.order_by("name"),
+        required=False,
+        empty_label=_("— choose —"),
+    )
+    photos = PhotosField(
+        label=_("Photos (up to 5)"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or HEIC, 15 MB at most. Faces are blurred before publishing."),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic"}),
+    )
+    remove_photos = forms.TypedMultipleChoiceField(
+        label=_("Remove"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    show_name = forms.BooleanField(
+        label=_("Show my name on the public report"), required=False, initial=False
+    )
+    email = forms.EmailField(
+        label=_("Your email"),
+        required=False,
+        help_text=_("To confirm the report and tell you how it goes. Never published."),
+    )
+    name = forms.CharField(label=_("Your name"), required=False, max_length=150)
+    phone = forms.CharField(label=_("Your phone (optional)"), required=False, max_length=40)
+    # A field people never see: robots fill it in.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+    draft = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Set once the "already reported?" list has been shown: the next send goes through.
+    nearby_seen = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self, *args: Any, user: Any = None, draft_ids: tuple[int, ...] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        grouped: list[Any] = [("", _("— choose —"))]
+        grouped += [
+            (group or _("Other"), [(c.pk, f"{c.icon} {c.name}".strip()) for c in categories])
+            for group, categories in categories_grouped()
+        ]
+        self.fields["category"].choices = grouped  # type: ignore[attr-defined]
+        self.fields["remove_photos"].choices = [  # type: ignore[attr-defined]
+            (pk, _("Photo %(n)s") % {"n": i + 1}) for i, pk in enumerate(draft_ids)
+        ]
+        if user is not None and user.is_authenticated:
+            for name in ("email", "name", "phone"):
+                del self.fields[name]
+        self.question_fields = self._add_questions()
+
+    def _add_questions(self) -> list[str]:
+        """The chosen category's own questions, as fields named ``attribute[code]``."""
+        raw = self.data.get("category") if self.is_bound else None
+        category = (
+            Category.objects.filter(pk=raw, is_active=True).first()
+            if raw and str(raw).isdigit()
+            else None
+        )
+        names = []
+        for question in (category.questions if category else None) or []:
+            name = f"attribute[{question.get('code')}]"
+            label = question.get("label") or question.get("code")
+            required = bool(question.get("required"))
+            if question.get("values"):
+                choices = [("", _("— choose —"))] + [
+                    (str(v.get("key")), v.get("name") or v.get("key")) for v in question["values"]
+                ]
+                self.fields[name] = forms.ChoiceField(
+                    label=label, choices=choices, required=required
+                )
+            else:
+                self.fields[name] = forms.CharField(label=label, required=required, max_length=500)
+            names.append(name)
+        return names
+
+    def answers(self) -> dict[str, Any]:
+        return {
+            name[len("attribute[") : -1]: self.cleaned_data.get(name, "")
+            for name in self.question_fields
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lon = data.get("lat"), data.get("lon")
+        if (lat is None) != (lon is None):
+            self.add_error("lat", _("Give both the latitude and the longitude."))
+        elif lat is None and not (data.get("address") and data.get("district")):
+            self.add_error(
+                "address",
+                _(
+                    "Say where the problem is: set a point, or describe the place and pick "
+                    "a district."
+                ),
+            )
+        return data
+
+    def category_object(self) -> Category | None:
+        pk = self.cleaned_data.get("category")
+        if pk is None:
+            return None
+        return Category.objects.filter(pk=pk, is_active=True).first()
+
+
+class ConfirmForm(forms.Form):
+    """A button: emailed links are followed by a POST, so mail scanners publish nothing."""
+
+
+class ReportFilterForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("All"),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    district = forms.ModelChoiceField(
+        label=_("District"),
+        queryset=District.objects.order_by("name"),
+        required=False,
+        empty_label=_("All"),
+    )
+    period = forms.ChoiceField(
+        label=_("Sent in the last"),
+        required=False,
+        choices=[
+            ("", _("Any time")),
+            ("7", _("7 days")),
+            ("30", _("30 days")),
+            ("90", _("3 months")),
+            ("365", _("year")),
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All")), ("open", _("Open (any stage)"))] + [  # type: ignore[attr-defined]
+            (status.value, status.label) for status in Status if status in PUBLIC_STATUSES
+        ]
+
+
+class ReportEditForm(forms.Form):
+    description = forms.CharField(
+        label=_("Describe it"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class AreaAlertForm(forms.Form):
+    district = forms.ModelChoiceField(
+        label=_("District"),
+        queryset=District.objects.order_by("name"),
+        required=False,
+        empty_label=_("— choose —"),
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"), required=False, widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    lon = forms.FloatField(
+        label=_("Longitude"), required=False, widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    radius_m = forms.IntegerField(
+        label=_("Radius (m)"), required=False, initial=500, min_value=50, max_value=5000
+    )

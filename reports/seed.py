@@ -1,0 +1,110 @@
+"""Demo data: categories (all taking anonymous reports) and published reports of the last month."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+from shapely.geometry import shape
+
+from civic.actors import Actor, Channel
+from civic.models import Department, District
+
+CATEGORIES = [
+    # service code, group, name, icon, department code, questions
+    ("nid-de-poule", "Voirie", "Nid-de-poule", "🕳️", "voirie", []),
+    ("trottoir", "Voirie", "Trottoir abîmé", "🚶", "voirie", []),
+    ("signalisation", "Voirie", "Panneau ou feu", "🚦", "mobilites", []),
+    ("eclairage", "Éclairage", "Lampadaire éteint", "💡", "eclairage", []),
+    ("depot-sauvage", "Propreté", "Dépôt sauvage", "🗑️", "proprete", []),
+    (
+        "tag",
+        "Propreté",
+        "Tag ou graffiti",
+        "🎨",
+        "proprete",
+        [
+            {
+                "code": "offensive",
+                "label": "Message injurieux ?",
+                "datatype": "singlevaluelist",
+                "values": [{"key": "oui", "name": "Oui"}, {"key": "non", "name": "Non"}],
+            }
+        ],
+    ),
+    ("arbre", "Espaces verts", "Arbre ou branche dangereux", "🌳", "espaces-verts", []),
+    ("fuite", "Eau", "Fuite d'eau", "💧", "eau", []),
+]
+
+DESCRIPTIONS = [
+    "Trou profond au milieu de la chaussée, dangereux pour les vélos.",
+    "Le lampadaire ne s'allume plus depuis plusieurs soirs.",
+    "Sacs et encombrants déposés au pied des conteneurs.",
+    "Une branche pend au-dessus du trottoir après le coup de vent.",
+    "Dalles soulevées devant l'école, on trébuche facilement.",
+    "L'eau coule en continu depuis une bouche sous le trottoir.",
+    "Panneau stop couché au carrefour.",
+    "Tag sur la façade de la médiathèque.",
+]
+
+
+def seed_reports(*, stdout: IO[str] | Any = None) -> None:
+    from reports.models import Category, Report, Status, Update
+    from reports.services import report_submit
+
+    departments = {d.code: d for d in Department.objects.all()}
+    with transaction.atomic():
+        for order, (code, group, name, icon, department, questions) in enumerate(CATEGORIES):
+            if department not in departments:
+                departments[department] = Department.objects.create(code=department, name=group)
+            Category.objects.update_or_create(
+                service_code=code,
+                defaults={
+                    "group": group,
+                    "name": name,
+                    "icon": icon,
+                    "department": departments[department],
+                    "anonymous_allowed": True,
+                    "questions": questions,
+                    "order": order,
+                },
+            )
+    districts = list(District.objects.all())
+    if not districts or Report.objects.public().count() >= 20:
+        return
+    rng = random.Random(4)  # the same demo every time
+    categories = list(Category.objects.all())
+    now = timezone.now()
+    actor = Actor(channel=Channel.WEB)
+    with transaction.atomic():
+        for i in range(24):
+            district = districts[i % len(districts)]
+            minx, miny, maxx, maxy = shape(district.boundary).bounds
+            lat = rng.uniform(miny + 0.001, maxy - 0.001)
+            lon = rng.uniform(minx + 0.001, maxx - 0.001)
+            category = categories[i % len(categories)]
+            report = report_submit(
+                actor=actor,
+                category=category,
+                description=DESCRIPTIONS[i % len(DESCRIPTIONS)],
+                lat=lat,
+                lon=lon,
+                answers={"offensive": "non"} if category.questions else None,
+            )
+            created = now - timedelta(days=rng.uniform(0, 29), hours=rng.uniform(0, 12))
+            status = [Status.OPEN, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.FIXED][i % 4]
+            Report.objects.filter(pk=report.pk).update(
+                created_at=created, confirmed_at=created, status=status
+            )
+            if status != Status.OPEN:
+                Update.objects.create(
+                    report=report,
+                    text="Merci, nos équipes sont informées.",
+                    status_from=Status.OPEN,
+                    status_to=status,
+                )
+    if stdout is not None:
+        stdout.write("  reports: 24 demo reports\n")

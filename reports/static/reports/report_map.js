@@ -1,0 +1,40 @@
+// Progressive map: the page works without it (coordinates or address fields, static position).
+(function () {
+  "use strict";
+  var el = document.getElementById("report-map");
+  if (!el || typeof L === "undefined") { return; }
+  el.hidden = false;
+  el.setAttribute("role", "region");
+  el.setAttribute("aria-label", el.dataset.label || "");
+  var latInput = el.dataset.latInput && document.getElementById(el.dataset.latInput);
+  var lonInput = el.dataset.lonInput && document.getElementById(el.dataset.lonInput);
+  var center = (el.dataset.center || "0,0").split(",").map(Number);
+  var start = el.dataset.lat ? [Number(el.dataset.lat), Number(el.dataset.lon)] : center;
+  if (latInput && latInput.value && lonInput.value) {
+    start = [Number(latInput.value.replace(",", ".")), Number(lonInput.value.replace(",", "."))];
+  }
+  var map = L.map(el).setView(start, 16);
+  var config = document.getElementById("civic-map-config");
+  var tiles = config ? JSON.parse(config.textContent) : null;
+  if (tiles && tiles.url) { L.tileLayer(tiles.url, { attribution: tiles.attribution || "" }).addTo(map); }
+  var marker = L.marker(start, { draggable: Boolean(latInput), keyboard: Boolean(latInput) }).addTo(map);
+  if (!latInput) { return; }
+  function place(latlng) {
+    marker.setLatLng(latlng);
+    latInput.value = latlng.lat.toFixed(6);
+    lonInput.value = latlng.lng.toFixed(6);
+  }
+  marker.on("dragend", function () { place(marker.getLatLng()); });
+  map.on("click", function (event) { place(event.latlng); });
+  var locate = document.getElementById("report-locate");
+  if (locate && navigator.geolocation) {
+    locate.parentNode.hidden = false;
+    locate.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var latlng = L.latLng(pos.coords.latitude, pos.coords.longitude);
+        place(latlng);
+        map.setView(latlng, 17);
+      });
+    });
+  }
+})();

@@ -1,0 +1,130 @@
+"""A resident on a phone files a report with a photo, in French, and sees it published."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from reports.models import Category, Photo, Report
+from tests.a11y import assert_accessible
+from tests.conftest import PASSWORD, PHONE
+from tests.reports.conftest import INSIDE, jpeg_with_gps
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": "fr-FR", "viewport": PHONE}
+
+
+def test_it_lets_a_resident_file_a_report_with_a_photo_on_a_phone(
+    page: Page,
+    live_server: Any,
+    resident: Any,
+    districts: Any,
+    department: Any,
+    tasks: Any,
+    tmp_path: Any,
+) -> None:
+    Category.objects.create(
+        service_code="nid-de-poule", name="Nid-de-poule", group="Voirie", department=department
+    )
+    photo = tmp_path / "trou.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Courriel").fill(resident.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Signaler un problème").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Signaler un problème")
+    assert_accessible(page)
+
+    # A first attempt without a description: refused, the photo and position kept.
+    page.get_by_label("Quel est le problème ?").select_option(label="Nid-de-poule")
+    page.get_by_label("Latitude").fill(str(INSIDE[0]))
+    page.get_by_label("Longitude").fill(str(INSIDE[1]))
+    page.get_by_label("Photos (5 au plus)").set_input_files(str(photo))
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    expect(page.get_by_role("alert")).to_contain_text("Décrivez le problème")
+    expect(page.get_by_label("Latitude")).to_have_value(str(INSIDE[0]))
+    expect(page.get_by_text("Photos déjà reçues")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Décrivez-le").fill("Un trou profond devant la boulangerie.")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    expect(page.get_by_text("Merci : votre signalement est publié.")).to_be_visible()
+    report = Report.objects.get()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Signalement n° {report.pk} : Nid-de-poule"
+    )
+    expect(page.get_by_text("Un trou profond devant la boulangerie.")).to_be_visible()
+    assert_accessible(page)
+
+    tasks.run()  # the photos worker blurs faces; only then is the photo public
+    assert Photo.objects.get().state == Photo.State.READY
+    page.reload()
+    image = page.get_by_role("img", name="Photo 1 du problème")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.naturalWidth") > 0
+    assert_accessible(page)
+
+
+def test_it_lets_a_triager_answer_in_the_admin_and_the_resident_see_it(
+    browser: Any,
+    live_server: Any,
+    resident: Any,
+    triager: Any,
+    districts: Any,
+    department: Any,
+    tasks: Any,
+    mailoutbox: Any,
+) -> None:
+    from civic.actors import Actor, Channel
+    from reports.services import report_submit
+
+    category = Category.objects.create(
+        service_code="eclairage", name="Lampadaire éteint", group="Éclairage", department=department
+    )
+    report = report_submit(
+        actor=Actor(channel=Channel.WEB, user=resident),
+        category=category,
+        description="Le lampadaire devant le n° 4 ne s'allume plus.",
+        lat=INSIDE[0],
+        lon=INSIDE[1],
+    )
+    tasks.run()
+    mailoutbox.clear()
+
+    staff = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900})
+    page = staff.new_page()
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Courriel").fill(triager.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.goto(live_server.url + "/admin/reports/report/")
+    page.get_by_role("link", name=str(report.pk), exact=True).click()
+    page.get_by_label("Passer au statut").select_option(label="Pris en compte")
+    page.get_by_label("Réponse publique").fill("Une équipe passera cette semaine.")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.locator(".messagelist")).to_be_visible()
+    staff.close()
+
+    tasks.run()
+    (message,) = [m for m in mailoutbox if m.to == [resident.email]]
+    assert "Pris en compte" in message.subject
+    assert "Une équipe passera cette semaine." in message.body
+
+    resident_context = browser.new_context(locale="fr-FR", viewport=PHONE)
+    page = resident_context.new_page()
+    page.goto(live_server.url + report.get_absolute_url())
+    expect(page.locator(".report__status")).to_contain_text("Pris en compte")
+    expect(page.get_by_text("Une équipe passera cette semaine.")).to_be_visible()
+    page.goto(live_server.url + "/reports/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Signalements")
+    expect(page.get_by_role("region", name="Carte des signalements ouverts")).to_be_visible()
+    assert_accessible(page)
+    resident_context.close()
