@@ -1,0 +1,104 @@
+"""Device formats behind a registry: each vendor's wire format in its own small module.
+
+A format does two things. ``check(body, ...)`` runs in the request: syntax and shape only, so
+a device hears 400 at once rather than never. ``parse(batch)`` runs in the worker and turns the
+stored body into candidate readings, rejects (each with a replayable body in the same format)
+and device health samples; validation common to every format happens after, in the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sensors.models import IngestBatch
+
+
+class ShapeError(ValueError):
+    """The body is not what the format promises (the request answers 400)."""
+
+
+class TooManyRows(ValueError):
+    """More rows than one request may carry (the request answers 413)."""
+
+
+@dataclass
+class Candidate:
+    device_id: str
+    quantity: str
+    time: datetime
+    value: float
+    source: Any  # the item of the body it came from, for a replayable quarantine body
+
+
+@dataclass
+class Reject:
+    reason: str
+    detail: str
+    payload: str  # a body in the same format holding just the rejected part
+    device_id: str | None = None
+
+
+@dataclass
+class Parsed:
+    candidates: list[Candidate] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    health: list[dict[str, Any]] = field(default_factory=list)
+    # Wraps source items back into a body of this format (for rejects found after parsing).
+    wrap: Callable[[list[Any]], str] = lambda items: ""
+
+
+class Format(Protocol):
+    code: str
+
+    def parse(self, batch: IngestBatch) -> Parsed: ...
+
+
+_formats: dict[str, Format] = {}
+
+
+def register(fmt: Format) -> Format:
+    _formats[fmt.code] = fmt
+    return fmt
+
+
+def get(code: str) -> Format:
+    if not _formats:
+        load()
+    return _formats[code]
+
+
+def load() -> None:
+    from sensors.formats import airrohr, native, ttn
+
+    for module in (airrohr, native, ttn):
+        register(module.FORMAT)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO-8601 time with its time zone, else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment
+
+
+def parse_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None

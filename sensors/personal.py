@@ -1,0 +1,69 @@
+"""The personal data of residents hosting a sensor: who hosts it and where it stands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from civic.actors import Actor
+    from civic.models import User
+
+
+def export_sensors(user: User) -> dict[str, Any]:
+    from sensors.models import Sensor
+
+    return {
+        "hosted_sensors": [
+            {
+                "device_id": sensor.device_id,
+                "kind": sensor.kind,
+                "latitude": sensor.latitude,
+                "longitude": sensor.longitude,
+                "district": sensor.district.name if sensor.district else None,
+                "registered_at": sensor.created_at.isoformat(),
+            }
+            for sensor in Sensor.objects.filter(owner=user).select_related("district")
+        ]
+    }
+
+
+@transaction.atomic
+def erase_sensors(user: User, *, actor: Actor) -> dict[str, Any]:
+    """The host is unlinked and the position kept only to about 100 m: the readings stay,
+    they are about the air, not the person."""
+    from sensors.models import Sensor
+
+    deleted = []
+    for sensor in Sensor.objects.select_for_update().filter(owner=user):
+        latitude, longitude = sensor.public_position
+        Sensor.objects.filter(pk=sensor.pk).update(
+            owner=None, latitude=latitude, longitude=longitude
+        )
+        deleted.append(f"host of sensor {sensor.device_id} and its exact position")
+    kept = (
+        [
+            {
+                "what": "the sensors' readings, position rounded to about 100 m",
+                "why": "measurements of the environment published as open data",
+                "until": None,
+            }
+        ]
+        if deleted
+        else []
+    )
+    return {"deleted": deleted, "kept": kept}
+
+
+def register_personal_data() -> None:
+    from consent.registry import register
+
+    register(
+        "sensors",
+        summary=_("Sensors you host at home: their identifier and exact position."),
+        exporter=export_sensors,
+        eraser=erase_sensors,
+        personal_fields={"sensors.sensor": ("latitude", "longitude")},
+    )

@@ -1,0 +1,84 @@
+"""Reads of the sensors domain: what the public map, pages and open data show."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from civic.models import District
+from sensors.models import Aggregate, AirQualityIndex, AqiScale, Reading, Sensor
+
+
+def sensors_public() -> QuerySet[Sensor]:
+    return Sensor.objects.filter(is_active=True).select_related("district").order_by("device_id")
+
+
+def latest_hourly_values(
+    sensor_ids: list[int], *, now: datetime | None = None
+) -> dict[int, dict[str, dict[str, Any]]]:
+    """Each sensor's most recent hourly mean per quantity, within the last three hours."""
+    now = now or timezone.now()
+    latest: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    rows = Aggregate.objects.filter(
+        period=Aggregate.Period.HOUR, sensor_id__in=sensor_ids, start__gte=now - timedelta(hours=3)
+    ).order_by("start")
+    for row in rows.values("sensor_id", "quantity", "start", "mean"):
+        latest[row["sensor_id"]][row["quantity"]] = {
+            "hour": row["start"],
+            "mean": round(row["mean"], 2),
+        }
+    return latest
+
+
+def default_scale() -> AqiScale | None:
+    return AqiScale.objects.filter(is_default=True).first()
+
+
+def latest_air_quality(*, scale: AqiScale, since: datetime) -> dict[int, AirQualityIndex]:
+    """The latest index of each district since ``since``."""
+    latest: dict[int, AirQualityIndex] = {}
+    for index in AirQualityIndex.objects.filter(scale=scale, hour__gte=since).order_by("hour"):
+        latest[index.district_id] = index
+    return latest
+
+
+def readings_between(
+    *, since: datetime, until: datetime, sensor: Sensor | None = None, quantity: str | None = None
+) -> QuerySet[Reading]:
+    readings = Reading.objects.filter(time__gte=since, time__lt=until)
+    if sensor is not None:
+        readings = readings.filter(sensor=sensor)
+    if quantity:
+        readings = readings.filter(quantity=quantity)
+    return readings.order_by("sensor_id", "quantity", "time")
+
+
+def aggregates_between(
+    *,
+    period: str,
+    since: datetime,
+    until: datetime,
+    sensor: Sensor | None = None,
+    district: District | None = None,
+    quantity: str | None = None,
+) -> QuerySet[Aggregate]:
+    aggregates = Aggregate.objects.filter(period=period, start__gte=since, start__lt=until)
+    if sensor is not None:
+        aggregates = aggregates.filter(sensor=sensor)
+    elif district is not None:
+        aggregates = aggregates.filter(district=district, sensor__isnull=True)
+    if quantity:
+        aggregates = aggregates.filter(quantity=quantity)
+    return aggregates.select_related("sensor", "district").order_by("start", "quantity")
+
+
+def district_air_quality(
+    *, district: District, scale: AqiScale, since: datetime
+) -> QuerySet[AirQualityIndex]:
+    return AirQualityIndex.objects.filter(scale=scale, district=district, hour__gte=since).order_by(
+        "hour"
+    )

@@ -1,0 +1,26 @@
+"""Celery interfaces: take ids, call a service. Idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from sensors import rollups, services
+
+
+@shared_task(acks_late=True)
+def ingest_batch_task(batch_id: int) -> None:
+    services.batch_ingest(batch_id=batch_id)
+
+
+@shared_task
+def ingest_sweep_task() -> int:
+    return services.ingest_sweep(now=timezone.now())
+
+
+@shared_task
+def aggregates_refresh_task() -> int:
+    done = rollups.aggregates_refresh()
+    if done == rollups.BATCH_LIMIT:  # more pending: carry on at once, in a fresh task
+        aggregates_refresh_task.delay()
+    return done
