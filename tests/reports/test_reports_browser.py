@@ -39,7 +39,7 @@ def test_it_lets_a_resident_file_a_report_with_a_photo_on_a_phone(
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     page.goto(live_server.url + "/")
-    page.get_by_role("link", name="Signaler un problème").click()
+    page.get_by_role("main").get_by_role("link", name="Signaler un problème").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Signaler un problème")
     assert_accessible(page)
 
