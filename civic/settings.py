@@ -248,6 +248,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "sensors-ingest-sweep": {"task": "sensors.tasks.ingest_sweep_task", "schedule": 60.0},
     "sensors-aggregates": {"task": "sensors.tasks.aggregates_refresh_task", "schedule": 60.0},
+    "sensors-alerts": {"task": "sensors.tasks.alerts_evaluate_task", "schedule": 60.0},
 }
 # How long the access log keeps its entries before the retention job purges them.
 CIVIC_ACCESS_LOG_RETENTION_DAYS = env_int("CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)

@@ -320,6 +320,40 @@ def report_submit(
     return report
 
 
+@transaction.atomic
+def report_open_for_staff(
+    *, actor: Actor, service_code: str, lat: float, lon: float, description: str
+) -> Report:
+    """An ``open`` report filed by an automatic process (a sensor alert) for staff to handle,
+    in the category of ``service_code`` whether or not it takes anonymous reports; routed as
+    usual. Nobody is named or subscribed."""
+    if actor.channel != Channel.SYSTEM and not (actor.user is not None and actor.user.is_staff):
+        raise NotAllowed(_("Only staff or the system may open a report this way."))
+    category = Category.objects.filter(service_code=service_code, is_active=True).first()
+    if category is None:
+        raise NotFound(_("No active category has this service code."), field="service_code")
+    description = description.strip()[:MAX_DESCRIPTION]
+    if not description:
+        raise InvalidInput(_("Describe the problem in a few words."), field="description")
+    found = _locate(lat=lat, lon=lon, address="", district=None)
+    report = Report.objects.create(
+        category=category,
+        lat=lat,
+        lon=lon,
+        cell=cell_of(lat, lon),
+        district=found,
+        description=description,
+        status=Status.OPEN,
+        channel=actor.channel,
+        department=route(category=category, district=found),
+        language=settings.LANGUAGE_CODE,
+        confirmed_at=timezone.now(),
+    )
+    _published(report)
+    tiles_invalidate((report.lat, report.lon))
+    return report
+
+
 def _published(report: Report) -> None:
     """Tell the department; give an author without an account their private manage link."""
     if report.department.email:

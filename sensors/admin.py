@@ -1,10 +1,12 @@
-"""The staff site for sensor operators: devices, batches, quarantine (with replay), health."""
+"""The staff site for sensor operators: devices, batches, quarantine (with replay), health,
+alert rules and the alerts they open (stale sensors among them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,9 @@ from sensors import services
 from sensors.models import (
     Aggregate,
     AirQualityIndex,
+    Alert,
+    AlertRule,
+    AlertSubscription,
     AqiScale,
     DeviceHealth,
     IngestBatch,
@@ -188,3 +193,91 @@ class AirQualityIndexAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class AlertOpenFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("open", _("Open")), ("closed", _("Closed"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Alert]) -> QuerySet[Alert]:
+        if self.value() == "open":
+            return queryset.filter(closed_at__isnull=True)
+        if self.value() == "closed":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "quantity",
+        "comparison",
+        "threshold",
+        "duration_minutes",
+        "scope",
+        "report_service_code",
+        "stale_after_minutes",
+        "is_active",
+    )
+    list_filter = ("is_active", "scope", "quantity")
+    search_fields = ("name",)
+    raw_id_fields = ("sensor",)
+    fields = (
+        "name",
+        "is_active",
+        ("quantity", "comparison", "threshold"),
+        ("duration_minutes", "hysteresis"),
+        ("scope", "sensor", "district", "kind"),
+        "notify_subscribers",
+        "report_service_code",
+        "stale_after_minutes",
+    )
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    """Opened and closed by the rules only: operators read them here, open ones first."""
+
+    list_display = (
+        "opened_at",
+        "kind",
+        "rule",
+        "sensor",
+        "peak_value",
+        "last_value",
+        "closed_at",
+        "report_id",
+    )
+    list_filter = (AlertOpenFilter, "kind", "rule")
+    list_select_related = ("rule", "sensor")
+    search_fields = ("=sensor__device_id", "rule__name")
+    date_hierarchy = "opened_at"
+    readonly_fields = [field.name for field in Alert._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Alert]:
+        # Open alerts first: nulls (still open) sort ahead of any closing time.
+        return (
+            super()
+            .get_queryset(request)
+            .order_by(models.F("closed_at").desc(nulls_first=True), "-opened_at")
+        )
+
+
+@admin.register(AlertSubscription)
+class AlertSubscriptionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    personal_data_str_is_safe = True  # "#<id>"
+    list_display = ("id", "rule", "district", "created_at")
+    list_filter = ("rule", "district")
+    list_select_related = ("rule", "district")
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at",)

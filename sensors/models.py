@@ -385,3 +385,183 @@ class AirQualityIndex(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district_id} {self.hour:%Y-%m-%d %H:%M} {self.level}"
+
+
+class AlertRule(models.Model):
+    """When a quantity stays above (or below) a threshold long enough, an ``Alert`` opens; it
+    closes once the value is back past the threshold by the hysteresis. A rule may also flag the
+    sensors of its scope that have stopped sending."""
+
+    class Comparison(models.TextChoices):
+        ABOVE = "above", _("Above")
+        BELOW = "below", _("Below")
+
+    class Scope(models.TextChoices):
+        SENSOR = "sensor", _("One sensor")
+        DISTRICT = "district", _("Sensors of a district")
+        KIND = "kind", _("All sensors of a kind")
+
+    name = models.CharField(_("name"), max_length=150)
+    quantity = models.CharField(
+        _("quantity"),
+        max_length=16,
+        choices=QUANTITY_CHOICES,
+        blank=True,
+        help_text=_("Empty: the rule only flags stale sensors (any quantity counts)."),
+    )
+    comparison = models.CharField(
+        _("comparison"), max_length=8, choices=Comparison.choices, default=Comparison.ABOVE
+    )
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"),
+        default=0,
+        help_text=_("How long the condition must hold before the alert opens."),
+    )
+    hysteresis = models.FloatField(
+        _("hysteresis"),
+        default=0,
+        help_text=_("The alert closes once the value is back past the threshold by this much."),
+    )
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices)
+    sensor = models.ForeignKey(
+        Sensor,
+        verbose_name=_("sensor"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alert_rules",
+    )
+    district = models.ForeignKey(
+        "civic.District",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sensor_alert_rules",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, blank=True)
+    notify_subscribers = models.BooleanField(_("notify subscribed residents"), default=True)
+    # The reports Category's Open311 service code: sensors never import reports' models.
+    report_service_code = models.SlugField(
+        _("open a staff report in category (service code)"), max_length=50, blank=True
+    )
+    stale_after_minutes = models.PositiveIntegerField(
+        _("flag as stale after (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Flag sensors of the scope with no reading for this long. Empty: never."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="sensor", sensor__isnull=False)
+                    | models.Q(scope="district", district__isnull=False)
+                    | (models.Q(scope="kind") & ~models.Q(kind=""))
+                ),
+                name="sensors_alertrule_scope_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def breached(self, value: float) -> bool:
+        assert self.threshold is not None
+        if self.comparison == self.Comparison.ABOVE:
+            return value > self.threshold
+        return value < self.threshold
+
+    def cleared(self, value: float) -> bool:
+        assert self.threshold is not None
+        if self.comparison == self.Comparison.ABOVE:
+            return value < self.threshold - self.hysteresis
+        return value > self.threshold + self.hysteresis
+
+
+class Alert(models.Model):
+    """A rule's condition holding for one sensor, from its opening to its closing."""
+
+    class Kind(models.TextChoices):
+        THRESHOLD = "threshold", _("Threshold")
+        STALE = "stale", _("Stale sensor")
+
+    rule = models.ForeignKey(
+        AlertRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    sensor = models.ForeignKey(
+        Sensor, verbose_name=_("sensor"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.THRESHOLD)
+    opened_at = models.DateTimeField(_("opened"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    peak_value = models.FloatField(_("peak value"), null=True, blank=True)
+    last_value = models.FloatField(_("last value"), null=True, blank=True)
+    # The id of the staff report opened (a plain id: sensors do not depend on reports' models).
+    report_id = models.PositiveIntegerField(_("report opened"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "sensor", "kind"],
+                condition=models.Q(closed_at__isnull=True),
+                name="sensors_alert_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} · {self.sensor_id} · {self.opened_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class AlertSubscription(models.Model):
+    """A resident who wants an email when a rule's alert opens, or any alert in a district."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        related_name="sensor_alert_subscriptions",
+    )
+    rule = models.ForeignKey(
+        AlertRule,
+        verbose_name=_("rule"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+    )
+    district = models.ForeignKey(
+        "civic.District",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sensor_alert_subscriptions",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("alert subscription")
+        verbose_name_plural = _("alert subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rule__isnull=False) | models.Q(district__isnull=False),
+                name="sensors_alertsubscription_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

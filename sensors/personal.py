@@ -1,4 +1,5 @@
-"""The personal data of residents hosting a sensor: who hosts it and where it stands."""
+"""The personal data of residents hosting a sensor (who hosts it and where it stands) and of
+residents subscribed to its alerts."""
 
 from __future__ import annotations
 
@@ -13,9 +14,19 @@ if TYPE_CHECKING:
 
 
 def export_sensors(user: User) -> dict[str, Any]:
-    from sensors.models import Sensor
+    from sensors.models import AlertSubscription, Sensor
 
     return {
+        "alert_subscriptions": [
+            {
+                "rule": subscription.rule.name if subscription.rule else None,
+                "district": subscription.district.name if subscription.district else None,
+                "subscribed_at": subscription.created_at.isoformat(),
+            }
+            for subscription in AlertSubscription.objects.filter(user=user).select_related(
+                "rule", "district"
+            )
+        ],
         "hosted_sensors": [
             {
                 "device_id": sensor.device_id,
@@ -26,7 +37,7 @@ def export_sensors(user: User) -> dict[str, Any]:
                 "registered_at": sensor.created_at.isoformat(),
             }
             for sensor in Sensor.objects.filter(owner=user).select_related("district")
-        ]
+        ],
     }
 
 
@@ -34,9 +45,12 @@ def export_sensors(user: User) -> dict[str, Any]:
 def erase_sensors(user: User, *, actor: Actor) -> dict[str, Any]:
     """The host is unlinked and the position kept only to about 100 m: the readings stay,
     they are about the air, not the person."""
-    from sensors.models import Sensor
+    from sensors.models import AlertSubscription, Sensor
 
     deleted = []
+    subscriptions, _by_model = AlertSubscription.objects.filter(user=user).delete()
+    if subscriptions:
+        deleted.append(f"{subscriptions} sensor alert subscriptions")
     for sensor in Sensor.objects.select_for_update().filter(owner=user):
         latitude, longitude = sensor.public_position
         Sensor.objects.filter(pk=sensor.pk).update(
@@ -62,7 +76,10 @@ def register_personal_data() -> None:
 
     register(
         "sensors",
-        summary=_("Sensors you host at home: their identifier and exact position."),
+        summary=_(
+            "Sensors you host at home (their identifier and exact position) and the sensor "
+            "alerts you subscribed to."
+        ),
         exporter=export_sensors,
         eraser=erase_sensors,
         personal_fields={"sensors.sensor": ("latitude", "longitude")},

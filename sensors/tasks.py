@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from sensors import rollups, services
+from sensors import alerts, rollups, services
 
 
 @shared_task(acks_late=True)
@@ -24,3 +24,8 @@ def aggregates_refresh_task() -> int:
     if done == rollups.BATCH_LIMIT:  # more pending: carry on at once, in a fresh task
         aggregates_refresh_task.delay()
     return done
+
+
+@shared_task
+def alerts_evaluate_task() -> dict[str, int]:
+    return alerts.alerts_evaluate(now=timezone.now())
