@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -44,10 +44,18 @@ class RoutingRuleInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "group", "service_code", "department", "anonymous_allowed", "is_active")
+    list_display = (
+        "name",
+        "name_en",
+        "group",
+        "service_code",
+        "department",
+        "anonymous_allowed",
+        "is_active",
+    )
     list_filter = ("group", "department", "anonymous_allowed", "is_active")
     list_select_related = ("department",)
-    search_fields = ("name", "service_code")
+    search_fields = ("name", "name_en", "service_code")
     inlines = [RoutingRuleInline]
 
 
@@ -111,6 +119,7 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     form = ReportAdminForm
     list_display = (
         "id",
+        "photo_thumbnail",
         "category",
         "status",
         "priority",
@@ -211,8 +220,36 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
-        queryset = super().get_queryset(request).annotate(support_count=Count("supports"))
+        queryset = (
+            super()
+            .get_queryset(request)
+            .annotate(support_count=Count("supports"))
+            # One query for the whole page's thumbnails: only blurred, public copies.
+            .prefetch_related(
+                Prefetch(
+                    "photos",
+                    queryset=Photo.objects.filter(state=Photo.State.READY)
+                    .exclude(image="")
+                    .exclude(thumbnail="")
+                    .only("pk", "report_id", "position", "state", "image", "thumbnail"),
+                    to_attr="public_photos",
+                )
+            )
+        )
         return queryset.filter(services.reports_visible_to(request.user))  # type: ignore[arg-type]
+
+    @admin.display(description=_("photo"))
+    def photo_thumbnail(self, obj: Report) -> str:
+        """The first blurred photo, through the public URL: shown only while the report is public,
+        the unblurred copy never appears in the list."""
+        photos = getattr(obj, "public_photos", None)
+        if not photos or not obj.is_public:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="{}" class="report-thumb" loading="lazy">',
+            reverse("reports:photo", kwargs={"pk": photos[0].pk, "kind": "thumb"}),
+            _("Photo of report #%(id)s") % {"id": obj.pk},
+        )
 
     @admin.display(description=_("supports"), ordering="support_count")
     def support_count(self, obj: Report) -> int:

@@ -38,7 +38,7 @@ class CityReportsFeed(Feed):
         return _published()[:FEED_SIZE]
 
     def item_title(self, item: Report) -> str:
-        return f"#{item.pk} {item.category.name} ({item.get_status_display()})"
+        return f"#{item.pk} {item.category.display_name} ({item.get_status_display()})"
 
     def item_description(self, item: Report) -> str:
         return item.description
@@ -74,7 +74,7 @@ class ReportUpdatesFeed(Feed):
         return report
 
     def title(self, obj: Report) -> str:
-        return _("Report #%(id)s: %(name)s") % {"id": obj.pk, "name": obj.category.name}
+        return _("Report #%(id)s: %(name)s") % {"id": obj.pk, "name": obj.category.display_name}
 
     def link(self, obj: Report) -> str:
         return obj.get_absolute_url()

@@ -103,8 +103,11 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         grouped: list[Any] = [("", _("— choose —"))]
         grouped += [
-            (group or _("Other"), [(c.pk, f"{c.icon} {c.name}".strip()) for c in categories])
-            for group, categories in categories_grouped()
+            (
+                categories[0].display_group or _("Other"),
+                [(c.pk, f"{c.icon} {c.display_name}".strip()) for c in categories],
+            )
+            for _group, categories in categories_grouped()
         ]
         self.fields["category"].choices = grouped  # type: ignore[attr-defined]
         self.fields["remove_photos"].choices = [  # type: ignore[attr-defined]
@@ -172,8 +175,13 @@ class ConfirmForm(forms.Form):
     """A button: emailed links are followed by a POST, so mail scanners publish nothing."""
 
 
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
 class ReportFilterForm(forms.Form):
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True),
         required=False,

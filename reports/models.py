@@ -9,6 +9,7 @@ from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civic.actors import Channel
@@ -33,6 +34,10 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=150)
     group = models.CharField(_("group"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # English versions, shown when the page is in English; French (above) when left empty.
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+    group_en = models.CharField(_("group (English)"), max_length=100, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     icon = models.CharField(_("icon"), max_length=16, blank=True, help_text=_("An emoji."))
     department = models.ForeignKey(
         "civic.Department", verbose_name=_("department"), on_delete=models.PROTECT
@@ -58,6 +63,25 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} · {self.name}" if self.group else self.name
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        """``field`` in ``language`` (default: the active one); French when no English is given."""
+        language = (language or get_language() or "fr").split("-")[0]
+        if language == "en":
+            return str(getattr(self, f"{field}_en") or getattr(self, field))
+        return str(getattr(self, field))
+
+    @property
+    def display_name(self) -> str:
+        return self.localized("name")
+
+    @property
+    def display_group(self) -> str:
+        return self.localized("group")
+
+    @property
+    def display_description(self) -> str:
+        return self.localized("description")
 
 
 class RoutingRule(models.Model):

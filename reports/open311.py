@@ -100,22 +100,28 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     return _render(fmt, "discovery", data)
 
 
-def _service(category: Category) -> dict[str, Any]:
+def _language(request: HttpRequest) -> str:
+    """Kept simple for clients: French, or English with ``?lang=en``."""
+    return "en" if request.GET.get("lang", "").lower().startswith("en") else "fr"
+
+
+def _service(category: Category, language: str = "fr") -> dict[str, Any]:
     return {
         "service_code": category.service_code,
-        "service_name": category.name,
-        "description": category.description,
+        "service_name": category.localized("name", language),
+        "description": category.localized("description", language),
         "metadata": bool(category.questions),
         "type": "realtime",
         "keywords": "",
-        "group": category.group,
+        "group": category.localized("group", language),
     }
 
 
 @require_GET
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
     categories = Category.objects.filter(is_active=True)
-    return _render(fmt, "services", [_service(category) for category in categories])
+    language = _language(request)
+    return _render(fmt, "services", [_service(category, language) for category in categories])
 
 
 _DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
@@ -175,7 +181,7 @@ def _request(report: Report, request: HttpRequest) -> dict[str, Any]:
         "service_request_id": report.pk,
         "status": "open" if report.status in OPEN311_OPEN else "closed",
         "status_notes": notes[0].text if notes else None,
-        "service_name": report.category.name,
+        "service_name": report.category.localized("name", _language(request)),
         "service_code": report.category.service_code,
         "description": report.description,
         "agency_responsible": report.department.name,

@@ -39,6 +39,18 @@ CATEGORIES = [
     ("fuite", "Eau", "Fuite d'eau", "💧", "eau", []),
 ]
 
+# service code: (group, name) in English
+ENGLISH = {
+    "nid-de-poule": ("Roads", "Pothole"),
+    "trottoir": ("Roads", "Damaged pavement"),
+    "signalisation": ("Roads", "Sign or traffic light"),
+    "eclairage": ("Lighting", "Street light out"),
+    "depot-sauvage": ("Cleanliness", "Fly-tipping"),
+    "tag": ("Cleanliness", "Tag or graffiti"),
+    "arbre": ("Parks and trees", "Dangerous tree or branch"),
+    "fuite": ("Water", "Water leak"),
+}
+
 DESCRIPTIONS = [
     "Trou profond au milieu de la chaussée, dangereux pour les vélos.",
     "Le lampadaire ne s'allume plus depuis plusieurs soirs.",
@@ -65,6 +77,8 @@ def seed_reports(*, stdout: IO[str] | Any = None) -> None:
                 defaults={
                     "group": group,
                     "name": name,
+                    "group_en": ENGLISH[code][0],
+                    "name_en": ENGLISH[code][1],
                     "icon": icon,
                     "department": departments[department],
                     "anonymous_allowed": True,

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from civic.models import Department
 from consent.models import AccessLog
-from reports.models import Category, Report, ResponseTemplate, Status, Subscription
+from reports.models import Category, Photo, Report, ResponseTemplate, Status, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +128,33 @@ def test_it_shows_department_agents_only_their_department(
     assert client.get(f"/admin/reports/report/{theirs.pk}/change/").status_code == 302
 
 
+def with_photo(report: Report, state: str = Photo.State.READY) -> Photo:
+    n = Photo.objects.count()
+    return Photo.objects.create(
+        report=report,
+        original=f"originals/{n}.jpg",
+        image=f"photos/{n}.jpg",
+        thumbnail=f"photos/{n}_thumb.jpg",
+        state=state,
+    )
+
+
+def test_it_shows_thumbnails_of_public_blurred_photos_only(
+    client: Client, resident: Any, triager: Any, make_report: Any
+) -> None:
+    ready = with_photo(make_report(resident))
+    pending = with_photo(make_report(resident), state=Photo.State.PENDING)
+    hidden_report = make_report(resident)
+    hidden = with_photo(hidden_report)
+    Report.objects.filter(pk=hidden_report.pk).update(status=Status.HIDDEN)
+    client.force_login(triager)
+    page = client.get("/admin/reports/report/").content.decode()
+    assert f'src="/reports/photos/{ready.pk}/thumb.jpg"' in page
+    assert f"/reports/photos/{pending.pk}/" not in page
+    assert f"/reports/photos/{hidden.pk}/" not in page
+    assert "originals/" not in page and "/unblurred/" not in page
+
+
 def test_it_lists_the_queue_in_a_fixed_number_of_queries_without_personal_fields(
     client: Client, resident: Any, triager: Any, make_report: Any
 ) -> None:
@@ -141,7 +168,7 @@ def test_it_lists_the_queue_in_a_fixed_number_of_queries_without_personal_fields
 
     few = count()
     for _ in range(15):
-        make_report(resident)
+        with_photo(make_report(resident))
     assert count() == few
     page = client.get("/admin/reports/report/").content.decode()
     assert "alice@example.org" not in page and "Alice Martin" not in page

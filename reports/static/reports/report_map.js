@@ -25,16 +25,31 @@
     lonInput.value = latlng.lng.toFixed(6);
   }
   marker.on("dragend", function () { place(marker.getLatLng()); });
+  // Typed coordinates move the pin too.
+  function typed() {
+    var lat = Number(latInput.value.replace(",", "."));
+    var lon = Number(lonInput.value.replace(",", "."));
+    if (latInput.value && lonInput.value && isFinite(lat) && isFinite(lon)) {
+      marker.setLatLng([lat, lon]);
+      map.panTo([lat, lon]);
+    }
+  }
+  latInput.addEventListener("change", typed);
+  lonInput.addEventListener("change", typed);
   map.on("click", function (event) { place(event.latlng); });
   var locate = document.getElementById("report-locate");
   if (locate && navigator.geolocation) {
     locate.parentNode.hidden = false;
     locate.addEventListener("click", function () {
+      var status = document.getElementById("report-locate-status");
+      if (status) { status.textContent = ""; }
       navigator.geolocation.getCurrentPosition(function (pos) {
         var latlng = L.latLng(pos.coords.latitude, pos.coords.longitude);
         place(latlng);
         map.setView(latlng, 17);
-      });
+      }, function () {
+        if (status) { status.textContent = locate.dataset.error || ""; }
+      }, { enableHighAccuracy: true, timeout: 15000 });
     });
   }
 })();
