@@ -173,10 +173,11 @@ def main() -> None:
             "VALUES ('voirie', 'Voirie', '', true) RETURNING id"
         ).fetchone()[0]  # type: ignore[index]
         category = db.execute(
-            'INSERT INTO reports_category (service_code, name, "group", description, icon, '
-            'department_id, nearby_radius_m, anonymous_allowed, questions, is_active, "order") '
-            "VALUES ('nid-de-poule', 'Nid-de-poule', 'Voirie', '', '', %s, 250, true, '[]', "
-            "true, 0) RETURNING id",
+            'INSERT INTO reports_category (service_code, name, name_en, "group", group_en, '
+            "description, description_en, icon, department_id, nearby_radius_m, "
+            'anonymous_allowed, questions, is_active, "order") '
+            "VALUES ('nid-de-poule', 'Nid-de-poule', 'Pothole', 'Voirie', 'Roads', '', '', '', "
+            "%s, 250, true, '[]', true, 0) RETURNING id",
             (department,),
         ).fetchone()[0]  # type: ignore[index]
         started = time.perf_counter()
