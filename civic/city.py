@@ -61,3 +61,8 @@ def _forget_cached_settings(*, setting: str, **kwargs: object) -> None:
     if setting in {"CIVIC_CITY", "CIVIC_COMMIT", "BASE_DIR"}:
         city.cache_clear()
         running_commit.cache_clear()
+
+
+def absolute_url(path: str) -> str:
+    """A full link for emails and exports, where no request is at hand (``CIVIC_SITE_URL``)."""
+    return settings.CIVIC_SITE_URL + path

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civic.actors import Actor
+from civic.city import absolute_url
 from civic.errors import Conflict, InvalidInput, NotAllowed
 from consent import registry
 from consent.models import (
@@ -438,16 +439,11 @@ def export_build(*, archive_id: str) -> ExportArchive | None:
                 template_prefix="consent/email/export_ready",
                 context={
                     "archive": archive,
-                    "url": _absolute(reverse("consent:export_download", args=[archive.pk])),
+                    "url": absolute_url(reverse("consent:export_download", args=[archive.pk])),
                 },
                 language=archive.language,
             )
     return archive
-
-
-def _absolute(path: str) -> str:
-    base = getattr(settings, "CIVIC_SITE_URL", "") or "http://localhost:8000"
-    return base.rstrip("/") + path
 
 
 # --- Erasure, as the person asks it ----------------------------------------------------------

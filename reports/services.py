@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.actors import Actor, Channel
+from civic.city import absolute_url
 from civic.errors import InvalidInput, NotAllowed, NotFound
 from civic.mail import email_send_templated
 from civic.models import Department, District
@@ -71,11 +72,6 @@ def report_for_token(token: str, *, manage: bool = False) -> Report:
     if report is None:
         raise NotFound(_("This link is invalid or has expired."))
     return report
-
-
-def _absolute(path: str) -> str:
-    base = getattr(settings, "CIVIC_SITE_URL", "") or "http://localhost:8000"
-    return base.rstrip("/") + path
 
 
 # --- Checks -----------------------------------------------------------------------------------
@@ -310,7 +306,7 @@ def report_submit(
             template_prefix="reports/email/confirm",
             context={
                 "report": report,
-                "url": _absolute(reverse("reports:confirm", args=[confirm_token(report)])),
+                "url": absolute_url(reverse("reports:confirm", args=[confirm_token(report)])),
             },
             language=report.language,
         )
@@ -362,7 +358,7 @@ def _published(report: Report) -> None:
             template_prefix="reports/email/department_new",
             context={
                 "report": report,
-                "url": _absolute(reverse("admin:reports_report_change", args=[report.pk])),
+                "url": absolute_url(reverse("admin:reports_report_change", args=[report.pk])),
             },
             language=settings.LANGUAGE_CODE,
         )
@@ -372,7 +368,7 @@ def _published(report: Report) -> None:
             template_prefix="reports/email/manage",
             context={
                 "report": report,
-                "url": _absolute(reverse("reports:manage", args=[manage_token(report)])),
+                "url": absolute_url(reverse("reports:manage", args=[manage_token(report)])),
             },
             language=report.language,
         )
@@ -424,7 +420,7 @@ def _recipients(report: Report, *, exclude: User | None) -> list[tuple[str, str]
 def _notify(report: Report, update: Update, *, actor: Actor) -> None:
     if not update.is_public or report.status not in {*OPEN311_OPEN, *_STAMPS}:
         return
-    url = _absolute(report.get_absolute_url())
+    url = absolute_url(report.get_absolute_url())
     for email, language in _recipients(report, exclude=actor.user):
         email_send_templated(
             to=email,
@@ -505,7 +501,7 @@ def report_recategorise(*, actor: Actor, report: Report, category: Category) -> 
             template_prefix="reports/email/department_new",
             context={
                 "report": report,
-                "url": _absolute(reverse("admin:reports_report_change", args=[report.pk])),
+                "url": absolute_url(reverse("admin:reports_report_change", args=[report.pk])),
             },
             language=settings.LANGUAGE_CODE,
         )
@@ -713,7 +709,7 @@ def fixed_question_sweep(*, now: Any = None) -> int:
                 template_prefix="reports/email/fixed_question",
                 context={
                     "report": report,
-                    "url": _absolute(
+                    "url": absolute_url(
                         reverse("reports:fixed_question", args=[fixed_question_token(report)])
                     ),
                 },
@@ -826,7 +822,7 @@ def area_alerts_digest(*, now: Any = None) -> int:
                 context={
                     "alert": alert,
                     "reports": [
-                        (report, _absolute(report.get_absolute_url())) for report in found[:50]
+                        (report, absolute_url(report.get_absolute_url())) for report in found[:50]
                     ],
                     "count": len(found),
                 },

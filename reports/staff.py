@@ -20,10 +20,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civic.city import absolute_url
 from civic.mail import email_send_templated
 from civic.models import District, User
 from reports.models import OPEN311_OPEN, Report, Status
-from reports.services import _absolute, reports_visible_to
+from reports.services import reports_visible_to
 
 EXPORT_INLINE_MAX = 5000
 EXPORT_COLUMNS = [
@@ -111,7 +112,7 @@ def export_write(*, user_id: int, ids: list[int]) -> str:
         email_send_templated(
             to=user.email,
             template_prefix="reports/email/export_ready",
-            context={"url": _absolute(f"/reports/exports/{name.rsplit('/', 1)[-1]}")},
+            context={"url": absolute_url(f"/reports/exports/{name.rsplit('/', 1)[-1]}")},
             language=user.language,
         )
     return name
