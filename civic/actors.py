@@ -58,9 +58,15 @@ class Actor:
 
         if isinstance(api_client, ApiClient):
             return cls(channel=Channel.API, api_client=api_client, user=user)
+        # A registered kiosk terminal's browser (set by assist's middleware: a Ref, so the core
+        # imports nothing from assist).
+        terminal: Ref | None = getattr(request, "civic_terminal", None)
         if channel is None:
-            channel = Channel.STAFF if user is not None and user.is_staff else Channel.WEB
-        return cls(channel=channel, user=user)
+            if terminal is not None:
+                channel = Channel.KIOSK
+            else:
+                channel = Channel.STAFF if user is not None and user.is_staff else Channel.WEB
+        return cls(channel=channel, user=user, terminal=terminal)
 
     @property
     def subject_user(self) -> User | None:

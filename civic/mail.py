@@ -12,22 +12,36 @@ from django.utils import translation
 
 
 def email_enqueue(
-    *, to: list[str], subject: str, text: str, html: str = "", from_email: str | None = None
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    from_email: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """Send once the current transaction commits (nothing is sent for a rolled-back change)."""
+    """Send once the current transaction commits (nothing is sent for a rolled-back change).
+
+    ``headers``: extra message headers (List-Unsubscribe, say)."""
     from civic.tasks import send_email_task
 
     recipients = list(to)  # a copy: the caller's list may change before the commit
     sender = from_email or str(settings.DEFAULT_FROM_EMAIL)
+    extra = {"headers": dict(headers)} if headers else {}
     transaction.on_commit(
         lambda: send_email_task.delay(
-            to=recipients, subject=subject, text=text, html=html, from_email=sender
+            to=recipients, subject=subject, text=text, html=html, from_email=sender, **extra
         )
     )
 
 
 def email_send_templated(
-    *, to: str, template_prefix: str, context: dict[str, Any], language: str | None = None
+    *,
+    to: str,
+    template_prefix: str,
+    context: dict[str, Any],
+    language: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     """Render ``<prefix>_subject.txt``, ``_message.txt`` and ``_message.html`` in ``language``."""
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -38,4 +52,4 @@ def email_send_templated(
             html = render_to_string(f"{template_prefix}_message.html", context)
         except TemplateDoesNotExist:  # the HTML part is optional
             html = ""
-    email_enqueue(to=[to], subject=subject, text=text, html=html)
+    email_enqueue(to=[to], subject=subject, text=text, html=html, headers=headers)

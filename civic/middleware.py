@@ -25,9 +25,12 @@ class UserLanguageMiddleware:
 
 
 class StaffMfaMiddleware:
-    """When required, staff must set up a second factor before reaching anything else."""
+    """When required, staff must set up a second factor before reaching anything else, and so
+    must mediators before reaching the pages where they act for residents."""
 
     allowed_prefixes = ("/accounts/", "/static/", "/healthz", "/language/", "/csp-report/")
+    mediator_prefixes = ("/assist/",)
+    mediator_role = "mediator"  # a key of civic.roles.ROLES
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -40,9 +43,14 @@ class StaffMfaMiddleware:
 
     def _needs_mfa(self, request: HttpRequest) -> bool:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_staff:
+        if user is None or not user.is_authenticated:
             return False
         if request.path.startswith(self.allowed_prefixes):
+            return False
+        if not user.is_staff and not (
+            request.path.startswith(self.mediator_prefixes)
+            and user.groups.filter(name=self.mediator_role).exists()
+        ):
             return False
         from allauth.mfa.models import Authenticator
 

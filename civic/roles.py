@@ -89,8 +89,29 @@ ROLES: dict[str, Role] = {
         ),
     ),
     "mediator_supervisor": Role(
-        _("Mediator supervisor"), frozenset({*_CITY_MAP, "civic.view_user"})
+        _("Mediator supervisor"),
+        frozenset(
+            {
+                *_CITY_MAP,
+                "civic.view_user",
+                "assist.view_organisation",
+                "assist.add_organisation",
+                "assist.change_organisation",
+                "assist.view_membership",
+                "assist.add_membership",
+                "assist.change_membership",
+                "assist.delete_membership",
+                "assist.view_mandate",
+                "assist.change_mandate",  # revoke
+                "assist.view_kioskterminal",
+                "assist.add_kioskterminal",
+                "assist.change_kioskterminal",  # activate on the terminal's browser
+            }
+        ),
     ),
+    # Not staff: a partner organisation's helper. Acting also needs an active membership of an
+    # active organisation (assist.selectors.mediator_organisations) and, when required, MFA.
+    "mediator": Role(_("Mediator"), frozenset({"assist.act_for_resident"})),
 }
 
 

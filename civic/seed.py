@@ -113,6 +113,14 @@ def seed_city(*, stdout: IO[str]) -> None:
         )
         lines.append(f"{key} {email} {password}")
     path = settings.CIVIC_DEMO_CREDENTIALS_FILE
+    # Other apps' seed steps add their own accounts' lines (assist: a mediator): keep them.
+    ours = {key for key, *_rest in PEOPLE}
+    if path.exists():
+        lines += [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.split() and line[0] != "#" and line.split()[0] not in ours
+        ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)
     stdout.write(

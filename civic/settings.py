@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "civic.middleware.UserLanguageMiddleware",
+    "assist.kiosk.KioskMiddleware",  # recognises a kiosk terminal's browser (after sessions)
     "allauth.account.middleware.AccountMiddleware",
     "civic.middleware.StaffMfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -147,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "civic.context_processors.civic",
+                "assist.kiosk.kiosk_context",
             ],
         },
     },
@@ -249,6 +251,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sensors-ingest-sweep": {"task": "sensors.tasks.ingest_sweep_task", "schedule": 60.0},
     "sensors-aggregates": {"task": "sensors.tasks.aggregates_refresh_task", "schedule": 60.0},
     "sensors-alerts": {"task": "sensors.tasks.alerts_evaluate_task", "schedule": 60.0},
+    # Raw readings' monthly partitions, created ahead (retention runs in consent-retention).
+    "sensors-partitions": {
+        "task": "sensors.tasks.partitions_ensure_task",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 # How long the access log keeps its entries before the retention job purges them.
 CIVIC_ACCESS_LOG_RETENTION_DAYS = env_int("CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)
@@ -395,8 +402,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# Content-Security-Policy: our own origin only, scripts by nonce. Report-only until every page
-# is clean; CIVIC_CSP_ENFORCE=1 enforces it.
+# Content-Security-Policy: our own origin only, scripts and styles by nonce, enforced
+# (tests/civic/test_csp_browser.py crawls the demo city in chromium and fails on a violation).
+# CIVIC_CSP_ENFORCE=0 turns it into report-only, to diagnose a page; violations are logged.
 _csp = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -416,7 +424,7 @@ _csp = {
         "report-uri": "/csp-report/",
     }
 }
-if env_bool("CIVIC_CSP_ENFORCE", False):
+if env_bool("CIVIC_CSP_ENFORCE", True):
     CONTENT_SECURITY_POLICY = _csp
 else:
     CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
@@ -436,6 +444,9 @@ CIVIC_MQTT_URL = env_str("CIVIC_MQTT_URL", "mqtt://127.0.0.1:1883")
 CIVIC_SENSORS_MAX_ROWS = env_int("CIVIC_SENSORS_MAX_ROWS", 10_000)  # per request; more is 413
 CIVIC_SENSORS_CLOCK_SKEW_SECONDS = env_int("CIVIC_SENSORS_CLOCK_SKEW_SECONDS", 300)
 CIVIC_SENSORS_MAX_AGE_DAYS = env_int("CIVIC_SENSORS_MAX_AGE_DAYS", 30)
+# Raw readings are dropped (by monthly partition on PostgreSQL) after this; aggregates are kept.
+CIVIC_SENSORS_RAW_RETENTION_DAYS = env_int("CIVIC_SENSORS_RAW_RETENTION_DAYS", 400)
+CIVIC_SENSORS_PARTITIONS_AHEAD = env_int("CIVIC_SENSORS_PARTITIONS_AHEAD", 3)  # months
 
 # --- Civic ----------------------------------------------------------------------------------
 # The public address of the site, for links in emails (no request is at hand in a worker).
@@ -447,3 +458,5 @@ CIVIC_SITE_URL = (
 # The running commit, shown beside the source link (AGPL section 13).
 CIVIC_COMMIT = env_str("CIVIC_COMMIT", "")
 CIVIC_DEMO_CREDENTIALS_FILE = VAR_DIR / "demo-credentials.txt"
+# On a kiosk terminal, a session ends after this many seconds without a request (assist).
+CIVIC_KIOSK_IDLE_SECONDS = env_int("CIVIC_KIOSK_IDLE_SECONDS", 180)

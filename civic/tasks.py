@@ -15,8 +15,18 @@ from civic.models import Heartbeat
     retry_backoff_max=3600,
     max_retries=10,
 )
-def send_email_task(*, to: list[str], subject: str, text: str, html: str, from_email: str) -> None:
-    message = EmailMultiAlternatives(subject=subject, body=text, from_email=from_email, to=to)
+def send_email_task(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str,
+    from_email: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=from_email, to=to, headers=headers
+    )
     if html:
         message.attach_alternative(html, "text/html")
     message.send()

@@ -23,7 +23,7 @@ from datetime import UTC
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +67,71 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(f"{self._meta.label} is append-only: delete through journal_purge")
+
+
+# The one PostgreSQL advisory lock every chained journal is appended under ("consent"): one lock,
+# so a transaction writing to two journals (a mediator's act: an access and a consent) can never
+# deadlock against another taking them in the other order.
+CHAIN_LOCK_KEY = 0x636F6E73656E74
+
+
+class HashChained(models.Model):
+    """A journal whose entries each hold the hash of their canonical JSON and of the entry before.
+
+    ``save`` of a new entry takes the chain lock, reads the head and links the entry to it, all
+    inside the caller's transaction (or its own): concurrent writers queue, the chain never forks.
+    """
+
+    # The position in the chain: assigned under the chain lock, gap-free until a purge.
+    seq = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            super().save(*args, **kwargs)  # AppendOnlyModel refuses it
+            return
+        with transaction.atomic():
+            head = type(self).chain_head()
+            self.seq = (head.seq + 1) if head else 1
+            self.prev_hash = head.hash if head else ""
+            self.hash = self.compute_hash()
+            super().save(*args, **kwargs)
+
+    def chain_payload(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def canonical(self) -> bytes:
+        """The entry as canonical JSON; its hash covers the previous entry's hash."""
+        payload = {**self.chain_payload(), "seq": self.seq, "prev": self.prev_hash}
+        return json.dumps(
+            payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        ).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+    @classmethod
+    def chain_head(cls) -> HashChained | None:
+        """Hold every chain until commit and return this one's head (None when empty).
+
+        PostgreSQL: a transaction-scoped advisory lock (re-entrant within the transaction).
+        SQLite: transactions here are IMMEDIATE (settings), so the write lock is held since BEGIN.
+        """
+        connection = transaction.get_connection()
+        if not connection.in_atomic_block:
+            raise RuntimeError(f"{cls._meta.label} is appended to inside a transaction")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        return cls.objects.order_by("-seq").first()  # type: ignore[attr-defined]
+
+
+def _utc(moment: Any) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Subject(models.Model):
@@ -181,8 +246,12 @@ def _primary_ref(actor: Actor) -> dict[str, str]:
     return {"actor_ref_type": "", "actor_ref_id": ""}
 
 
-class AccessLog(AppendOnlyModel, ActorFields):
-    """Who saw or changed whose personal data, what, why and through which channel."""
+class AccessLog(HashChained, AppendOnlyModel, ActorFields):
+    """Who saw or changed whose personal data, what, why and through which channel.
+
+    Hash-chained like the consent ledger: an entry edited or removed in the middle breaks the
+    chain (``consent_verify_chain``), one removed at the end differs from the published head.
+    """
 
     subject = models.ForeignKey(
         Subject, verbose_name=_("data subject"), on_delete=models.PROTECT, related_name="accesses"
@@ -203,6 +272,23 @@ class AccessLog(AppendOnlyModel, ActorFields):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_role} {self.what}"
+
+    def chain_payload(self) -> dict[str, Any]:
+        # Frozen: migration 0004 chained the entries written before with this same payload.
+        return {
+            "subject": str(self.subject_id),
+            "at": _utc(self.at),
+            "what": self.what,
+            "why": self.why,
+            "object": [self.object_type, self.object_id],
+            "fields": list(self.field_names),
+            "channel": self.channel,
+            "actor_subject": str(self.actor_subject_id) if self.actor_subject_id else None,
+            "actor_role": self.actor_role,
+            "actor_department": self.actor_department,
+            "actor_ref": [self.actor_ref_type, self.actor_ref_id],
+            "actor_label": self.actor_label,
+        }
 
     @classmethod
     def record(
@@ -339,7 +425,7 @@ class PurposeNotice(models.Model):
         return self.text_en if language.startswith("en") else self.text_fr
 
 
-class ConsentEvent(AppendOnlyModel, ActorFields):
+class ConsentEvent(HashChained, AppendOnlyModel, ActorFields):
     """One entry of the consent ledger, hash-chained to the one before it."""
 
     class Kind(models.TextChoices):
@@ -358,8 +444,6 @@ class ConsentEvent(AppendOnlyModel, ActorFields):
         SYSTEM = Channel.SYSTEM.value, Channel.SYSTEM.label
         PAPER = "paper", _("Paper form")
 
-    # The position in the chain: assigned under the chain lock, gap-free until a purge.
-    seq = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
     subject = models.ForeignKey(
         Subject, verbose_name=_("data subject"), on_delete=models.PROTECT, related_name="consents"
     )
@@ -378,10 +462,6 @@ class ConsentEvent(AppendOnlyModel, ActorFields):
     notice_sha256 = models.CharField(_("notice hash"), max_length=64, blank=True)
     language = models.CharField(_("language"), max_length=8)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, unique=True)
-
-    CHAIN_LOCK_KEY: ClassVar[int] = 0x636F6E73656E74  # "consent": the PostgreSQL advisory lock
 
     class Meta:
         ordering = ["seq"]
@@ -392,10 +472,8 @@ class ConsentEvent(AppendOnlyModel, ActorFields):
     def __str__(self) -> str:
         return f"#{self.seq} {self.kind} {self.purpose_id}"
 
-    def canonical(self) -> bytes:
-        """The entry as canonical JSON; its hash covers the previous entry's hash."""
-        payload = {
-            "seq": self.seq,
+    def chain_payload(self) -> dict[str, Any]:
+        return {
             "subject": str(self.subject_id),
             "purpose": self.purpose.code,
             "kind": self.kind,
@@ -405,15 +483,8 @@ class ConsentEvent(AppendOnlyModel, ActorFields):
             "actor_subject": str(self.actor_subject_id) if self.actor_subject_id else None,
             "actor_role": self.actor_role,
             "actor_ref": [self.actor_ref_type, self.actor_ref_id],
-            "at": self.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "prev": self.prev_hash,
+            "at": _utc(self.at),
         }
-        return json.dumps(
-            payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        ).encode()
-
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
 
     @classmethod
     def record(
@@ -427,12 +498,8 @@ class ConsentEvent(AppendOnlyModel, ActorFields):
         language: str,
         channel: str | None = None,
     ) -> ConsentEvent:
-        """Append an entry. Call inside a transaction: the chain head is locked until commit."""
-        from consent.services import chain_lock
-
-        head = chain_lock()
+        """Append an entry (linked to the chain's head when saved)."""
         event = cls(
-            seq=(head.seq + 1) if head else 1,
             subject=subject,
             purpose=purpose,
             kind=kind,
@@ -440,12 +507,10 @@ class ConsentEvent(AppendOnlyModel, ActorFields):
             notice_sha256=notice.sha256 if notice is not None else "",
             language=language,
             at=timezone.now(),
-            prev_hash=head.hash if head else "",
             **cls.actor_values(actor, actor_subject=_actor_subject(actor)),
         )
         if channel:
             event.channel = channel
-        event.hash = event.compute_hash()
         event.save()
         return event
 
@@ -560,11 +625,16 @@ class PrivateMode(models.Model):
 
 
 class LedgerHead(models.Model):
-    """The consent ledger's head at the end of a day, published so history cannot be rewritten."""
+    """The journals' heads at the end of a day, published so history cannot be rewritten.
+
+    ``seq``/``hash``: the consent ledger's; ``access_seq``/``access_hash``: the access log's.
+    """
 
     day = models.DateField(_("day"), unique=True)
     seq = models.PositiveBigIntegerField(_("last entry"), default=0)
     hash = models.CharField(_("head hash"), max_length=64, blank=True)
+    access_seq = models.PositiveBigIntegerField(_("last access-log entry"), default=0)
+    access_hash = models.CharField(_("access-log head hash"), max_length=64, blank=True)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
     class Meta:

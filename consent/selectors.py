@@ -13,6 +13,7 @@ from consent.models import (
     AccessLog,
     ConsentEvent,
     ExportArchive,
+    HashChained,
     LedgerHead,
     LegalBasis,
     PrivateMode,
@@ -119,8 +120,12 @@ def ledger_current_head() -> ConsentEvent | None:
     return ConsentEvent.objects.order_by("-seq").only("seq", "hash", "at").first()
 
 
-def consent_chain_verify() -> tuple[int, str | None]:
-    """Recompute the ledger's chain: (entries checked, the first problem or None).
+def access_current_head() -> AccessLog | None:
+    return AccessLog.objects.order_by("-seq").only("seq", "hash", "at").first()
+
+
+def chain_verify(model: type[HashChained]) -> tuple[int, str | None]:
+    """Recompute a journal's chain: (entries checked, the first problem or None).
 
     Each entry's hash must match its canonical JSON, its ``prev_hash`` the entry before, and the
     sequence must have no gap. A chain cut by ``journal_purge`` starts at the entry after the
@@ -129,49 +134,66 @@ def consent_chain_verify() -> tuple[int, str | None]:
     """
     from consent.models import JournalPurge
 
-    previous: ConsentEvent | None = None
+    previous: HashChained | None = None
     checked = 0
-    queryset = ConsentEvent.objects.select_related("purpose").order_by("seq")
-    for event in queryset.iterator(chunk_size=2000):
+    queryset = model.objects.order_by("seq")  # type: ignore[attr-defined]
+    if model is ConsentEvent:
+        queryset = queryset.select_related("purpose")
+    for entry in queryset.iterator(chunk_size=2000):
         checked += 1
         if previous is None:
-            if event.prev_hash:
+            if entry.prev_hash:
                 cut = JournalPurge.objects.filter(
-                    journal=ConsentEvent._meta.label, last_seq=event.seq - 1
+                    journal=model._meta.label, last_seq=entry.seq - 1
                 ).first()
-                if cut is None or cut.last_hash != event.prev_hash:
-                    return checked, f"entry #{event.seq}: its previous entry is missing"
-            elif event.seq != 1:
-                return checked, f"entry #{event.seq}: the chain does not start at #1"
+                if cut is None or cut.last_hash != entry.prev_hash:
+                    return checked, f"entry #{entry.seq}: its previous entry is missing"
+            elif entry.seq != 1:
+                return checked, f"entry #{entry.seq}: the chain does not start at #1"
         else:
-            if event.seq != previous.seq + 1:
-                return checked, f"entry #{event.seq}: entries after #{previous.seq} are missing"
-            if event.prev_hash != previous.hash:
-                return checked, f"entry #{event.seq}: previous hash does not match #{previous.seq}"
-        if event.compute_hash() != event.hash:
-            return checked, f"entry #{event.seq}: its content does not match its hash"
-        previous = event
+            if entry.seq != previous.seq + 1:
+                return checked, f"entry #{entry.seq}: entries after #{previous.seq} are missing"
+            if entry.prev_hash != previous.hash:
+                return checked, f"entry #{entry.seq}: previous hash does not match #{previous.seq}"
+        if entry.compute_hash() != entry.hash:
+            return checked, f"entry #{entry.seq}: its content does not match its hash"
+        previous = entry
     return checked, None
 
 
+def consent_chain_verify() -> tuple[int, str | None]:
+    return chain_verify(ConsentEvent)
+
+
+def access_chain_verify() -> tuple[int, str | None]:
+    return chain_verify(AccessLog)
+
+
 def ledger_heads_verify() -> str | None:
-    """Check the chain against the published heads: the first problem, or None.
+    """Check the chains against the published heads: the first problem, or None.
 
     The chain verifier cannot see the newest entries removed (the chain left is still whole);
     a published head whose entry is gone, or whose hash differs, shows it.
     """
     from consent.models import JournalPurge
 
-    purged_up_to = (
-        JournalPurge.objects.filter(journal=ConsentEvent._meta.label, last_seq__isnull=False)
-        .order_by("-last_seq")
-        .values_list("last_seq", flat=True)
-        .first()
-    ) or 0
-    for head in LedgerHead.objects.filter(seq__gt=purged_up_to).order_by("day"):
-        event = ConsentEvent.objects.filter(seq=head.seq).only("hash").first()
-        if event is None:
-            return f"published head of {head.day} (#{head.seq}) is missing from the ledger"
-        if event.hash != head.hash:
-            return f"published head of {head.day} (#{head.seq}) does not match the ledger"
+    journals: list[tuple[type[HashChained], str, str, str]] = [
+        (ConsentEvent, "seq", "hash", "the ledger"),
+        (AccessLog, "access_seq", "access_hash", "the access log"),
+    ]
+    for model, seq_field, hash_field, name in journals:
+        purged_up_to = (
+            JournalPurge.objects.filter(journal=model._meta.label, last_seq__isnull=False)
+            .order_by("-last_seq")
+            .values_list("last_seq", flat=True)
+            .first()
+        ) or 0
+        heads = LedgerHead.objects.filter(**{f"{seq_field}__gt": purged_up_to}).order_by("day")
+        for head in heads:
+            seq, expected = getattr(head, seq_field), getattr(head, hash_field)
+            entry = model.objects.filter(seq=seq).only("hash").first()  # type: ignore[attr-defined]
+            if entry is None:
+                return f"published head of {head.day} (#{seq}) is missing from {name}"
+            if entry.hash != expected:
+                return f"published head of {head.day} (#{seq}) does not match {name}"
     return None

@@ -22,6 +22,7 @@ from consent.models import (
     AppendOnlyModel,
     ConsentEvent,
     ExportArchive,
+    HashChained,
     JournalPurge,
     LedgerHead,
     LegalBasis,
@@ -83,18 +84,10 @@ def journals_unlocked(*, using: str = "default") -> Iterator[None]:
 
 
 def chain_lock() -> ConsentEvent | None:
-    """Hold the consent chain until commit and return its head (None for an empty chain).
-
-    PostgreSQL: a transaction-scoped advisory lock (re-entrant within the transaction). SQLite:
-    transactions here are IMMEDIATE (settings), so the write lock is already held since BEGIN.
-    """
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        raise RuntimeError("The consent chain is written inside a transaction")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ConsentEvent.CHAIN_LOCK_KEY])
-    return ConsentEvent.objects.order_by("-seq").first()
+    """Hold the journals' chains until commit and return the consent ledger's head."""
+    head = ConsentEvent.chain_head()
+    assert head is None or isinstance(head, ConsentEvent)
+    return head
 
 
 @transaction.atomic
@@ -103,8 +96,9 @@ def journal_purge(
 ) -> JournalPurge:
     """Delete a journal's entries older than ``before`` and record what was removed.
 
-    The consent ledger is cut as a prefix of its chain (up to the last entry older than
-    ``before``), and the last removed hash is kept so the verifier can start after it.
+    A chained journal (the consent ledger, the access log) is cut as a prefix of its chain (up
+    to the last entry older than ``before``), and the last removed hash is kept so the verifier
+    can start after it.
     """
     if model not in PURGEABLE:
         raise InvalidInput(_("This journal cannot be purged."))
@@ -113,14 +107,15 @@ def journal_purge(
     queryset = model.objects.filter(**{f"{PURGEABLE[model]}__lt": before})
     last_seq: int | None = None
     last_hash = ""
-    if model is ConsentEvent:
-        chain_lock()
-        last = ConsentEvent.objects.filter(at__lt=before).order_by("-seq").first()
+    if issubclass(model, HashChained):
+        model.chain_head()
+        last = queryset.order_by("-seq").first()
         if last is None:
             queryset = queryset.none()
         else:
+            assert isinstance(last, HashChained)
             last_seq, last_hash = last.seq, last.hash
-            queryset = ConsentEvent.objects.filter(seq__lte=last_seq)
+            queryset = model.objects.filter(**{"seq__lte": last_seq})
     with journals_unlocked():
         count = queryset._purge()
     return JournalPurge.objects.create(
@@ -535,7 +530,7 @@ def private_mode_set(*, actor: Actor, enabled: bool, restore_consents: bool = Fa
 
 
 def ledger_head_record(*, day: date | None = None) -> LedgerHead:
-    """Record the ledger's head at the end of ``day`` (default: yesterday, in the city's time).
+    """Record the journals' heads at the end of ``day`` (default: yesterday, in the city's time).
 
     Idempotent and immutable once written: a day already recorded is returned as it was.
     """
@@ -548,8 +543,14 @@ def ledger_head_record(*, day: date | None = None) -> LedgerHead:
         return existing
     end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
     head = ConsentEvent.objects.filter(at__lt=end).order_by("-seq").first()
+    access = AccessLog.objects.filter(at__lt=end).order_by("-seq").first()
     head_record, _created = LedgerHead.objects.get_or_create(
         day=day,
-        defaults={"seq": head.seq if head else 0, "hash": head.hash if head else ""},
+        defaults={
+            "seq": head.seq if head else 0,
+            "hash": head.hash if head else "",
+            "access_seq": access.seq if access else 0,
+            "access_hash": access.hash if access else "",
+        },
     )
     return head_record

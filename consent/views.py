@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
@@ -98,7 +99,11 @@ def reason_required(
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor(channel=Channel.WEB, user=request.user)  # type: ignore[arg-type]
+    """The person acting on their own data: on the web, or at a kiosk terminal (its channel)."""
+    actor = Actor.from_request(request)
+    if actor.channel == Channel.STAFF:  # a staff member's own data is theirs as a resident
+        actor = dataclasses.replace(actor, channel=Channel.WEB)
+    return actor
 
 
 @login_required
@@ -382,5 +387,9 @@ def ledger_heads(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "consent/ledger.html",
-        {"heads": selectors.ledger_heads(), "current": selectors.ledger_current_head()},
+        {
+            "heads": selectors.ledger_heads(),
+            "current": selectors.ledger_current_head(),
+            "access_current": selectors.access_current_head(),
+        },
     )

@@ -69,11 +69,20 @@ class UpdateInline(admin.TabularInline):
     model = Update
     extra = 0
     can_delete = False
-    fields = ("created_at", "is_public", "status_from", "status_to", "text")
+    fields = ("created_at", "is_public", "status_from", "status_to", "written")
     readonly_fields = fields
+
+    @admin.display(description=_("text"))
+    def written(self, obj: Update) -> str:
+        return obj.display_text
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The report's timeline (answers, internal notes) belongs to whoever may see the report:
+        # updates are written through the report's page, never edited on their own.
+        return request.user.has_perm("reports.view_report")
 
 
 class ReportAdminForm(forms.ModelForm):
@@ -143,7 +152,7 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         "created_at",
         "updated_at",
         "photos_list",
-        "hidden_reason",
+        "hidden_reason_shown",
         "support_total",
         "location_map",
         "client_media_url",
@@ -163,7 +172,7 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
                     "assignee",
                     "support_total",
                     "duplicate_of",
-                    "hidden_reason",
+                    "hidden_reason_shown",
                 )
             },
         ),
@@ -258,6 +267,10 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("supports"))
     def support_total(self, obj: Report) -> int:
         return obj.supports.count()
+
+    @admin.display(description=_("reason for hiding"))
+    def hidden_reason_shown(self, obj: Report) -> str:
+        return obj.hidden_reason_display
 
     @admin.display(description=_("public meaning"))
     def status_meaning(self, obj: Report) -> str:

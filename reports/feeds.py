@@ -86,7 +86,7 @@ class ReportUpdatesFeed(Feed):
         return item.status_label or _("Update")
 
     def item_description(self, item: Update) -> str:
-        return item.text
+        return item.display_text
 
     def item_link(self, item: Update) -> str:
         return f"{item.report.get_absolute_url()}#update-{item.pk}"

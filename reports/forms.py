@@ -38,6 +38,7 @@ class ReportForm(forms.Form):
     category = forms.TypedChoiceField(
         label=_("What is the problem?"),
         coerce=int,
+        widget=forms.RadioSelect,
         error_messages={
             "invalid_choice": _("Choose a category from the list."),
             "required": _("Choose a category."),
@@ -101,15 +102,16 @@ class ReportForm(forms.Form):
         self, *args: Any, user: Any = None, draft_ids: tuple[int, ...] = (), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        grouped: list[Any] = [("", _("— choose —"))]
-        grouped += [
-            (
-                categories[0].display_group or _("Other"),
-                [(c.pk, f"{c.icon} {c.display_name}".strip()) for c in categories],
-            )
+        # Radios grouped under their group's name, each with its description (see the template).
+        self.category_groups = [
+            (categories[0].display_group or _("Other"), categories)
             for _group, categories in categories_grouped()
         ]
-        self.fields["category"].choices = grouped  # type: ignore[attr-defined]
+        self.fields["category"].choices = [  # type: ignore[attr-defined]
+            (c.pk, c.display_name)
+            for _group, categories in self.category_groups
+            for c in categories
+        ]
         self.fields["remove_photos"].choices = [  # type: ignore[attr-defined]
             (pk, _("Photo %(n)s") % {"n": i + 1}) for i, pk in enumerate(draft_ids)
         ]
@@ -127,19 +129,21 @@ class ReportForm(forms.Form):
             else None
         )
         names = []
-        for question in (category.questions if category else None) or []:
+        for question in category.localized_questions() if category else []:
             name = f"attribute[{question.get('code')}]"
-            label = question.get("label") or question.get("code")
+            label = question["label"]
             required = bool(question.get("required"))
             if question.get("values"):
                 choices = [("", _("— choose —"))] + [
-                    (str(v.get("key")), v.get("name") or v.get("key")) for v in question["values"]
+                    (str(v.get("key")), v["name"]) for v in question["values"]
                 ]
                 self.fields[name] = forms.ChoiceField(
-                    label=label, choices=choices, required=required
+                    label=label, choices=choices, required=required, help_text=question["help"]
                 )
             else:
-                self.fields[name] = forms.CharField(label=label, required=required, max_length=500)
+                self.fields[name] = forms.CharField(
+                    label=label, required=required, max_length=500, help_text=question["help"]
+                )
             names.append(name)
         return names
 

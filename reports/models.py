@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +27,13 @@ class Category(models.Model):
     """What kind of problem; owned by a department, which receives it unless a district rule says
     otherwise. ``questions`` are the category's own fields (Open311 attributes)::
 
-        [{"code": "depth", "label": "How deep?", "required": false,
-          "datatype": "string" | "number" | "text" | "singlevaluelist", "values": [...]}]
+        [{"code": "depth", "label": "Profond ?", "label_en": "How deep?", "required": false,
+          "help": "…", "help_en": "…",
+          "datatype": "string" | "number" | "text" | "singlevaluelist",
+          "values": [{"key": "oui", "name": "Oui", "name_en": "Yes"}, ...]}]
+
+    Labels, help and value names in French; an ``_en`` key gives the English (French when
+    absent), like the ``*_en`` columns.
     """
 
     service_code = models.SlugField(_("Open311 service code"), max_length=50, unique=True)
@@ -62,7 +68,8 @@ class Category(models.Model):
         verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
-        return f"{self.group} · {self.name}" if self.group else self.name
+        group = self.display_group
+        return f"{group} · {self.display_name}" if group else self.display_name
 
     def localized(self, field: str, language: str | None = None) -> str:
         """``field`` in ``language`` (default: the active one); French when no English is given."""
@@ -82,6 +89,32 @@ class Category(models.Model):
     @property
     def display_description(self) -> str:
         return self.localized("description")
+
+    def names(self) -> dict[str, str]:
+        """The name in every language of the site, for texts rendered later in any of them."""
+        return {code: self.localized("name", code) for code, _name in settings.LANGUAGES}
+
+    def localized_questions(self, language: str | None = None) -> list[dict[str, Any]]:
+        """The questions with ``label``, ``help`` and each value's ``name`` in ``language``:
+        a question may carry ``label_en``, ``help_en`` and values' ``name_en`` beside the French."""
+        language = (language or get_language() or "fr").split("-")[0]
+
+        def pick(item: dict[str, Any], key: str) -> Any:
+            if language != settings.LANGUAGE_CODE and item.get(f"{key}_{language}"):
+                return item[f"{key}_{language}"]
+            return item.get(key)
+
+        questions = []
+        for question in self.questions or []:
+            localized = {**question, "label": pick(question, "label") or question.get("code")}
+            localized["help"] = pick(question, "help") or ""
+            if question.get("values"):
+                localized["values"] = [
+                    {**value, "name": pick(value, "name") or value.get("key")}
+                    for value in question["values"]
+                ]
+            questions.append(localized)
+        return questions
 
 
 class RoutingRule(models.Model):
@@ -132,6 +165,15 @@ STATUS_MEANINGS = {
 PUBLIC_STATUSES = frozenset(Status) - {Status.UNCONFIRMED, Status.HIDDEN}
 OPEN311_OPEN = frozenset({Status.OPEN, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.PLANNED})
 CLOSED_STATUSES = PUBLIC_STATUSES - OPEN311_OPEN
+
+# Reasons the system gives when it hides a report, stored as these English keys (the issue's
+# words) and shown in the reader's language.
+HIDDEN_REASON_WITHDRAWN = "withdrawn by author"
+HIDDEN_REASON_HELD_BACK = "held back: sender on the abuse list"
+SYSTEM_HIDDEN_REASONS = {
+    HIDDEN_REASON_WITHDRAWN: _("withdrawn by author"),
+    HIDDEN_REASON_HELD_BACK: _("held back: sender on the abuse list"),
+}
 
 
 class Priority(models.IntegerChoices):
@@ -257,7 +299,7 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.category.name}"
+        return f"#{self.pk} {self.category.display_name}"
 
     def get_absolute_url(self) -> str:
         return reverse("reports:detail", args=[self.pk])
@@ -273,6 +315,11 @@ class Report(models.Model):
     @property
     def status_meaning(self) -> str:
         return str(STATUS_MEANINGS[Status(self.status)])
+
+    @property
+    def hidden_reason_display(self) -> str:
+        """Why it is hidden, in the reader's language when the system gave the reason."""
+        return str(SYSTEM_HIDDEN_REASONS.get(self.hidden_reason, self.hidden_reason))
 
     @property
     def public_name(self) -> str:
@@ -323,7 +370,7 @@ class Photo(models.Model):
         verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
-        return f"photo {self.pk}"
+        return str(_("Photo %(id)s") % {"id": self.pk})
 
     @property
     def is_public(self) -> bool:
@@ -331,7 +378,22 @@ class Photo(models.Model):
 
 
 class Update(models.Model):
-    """A step in a report's life: a public answer, an internal note, a change of state."""
+    """A step in a report's life: a public answer, an internal note, a change of state.
+
+    A person's words are kept in ``text`` as written. A text the system writes (a new category,
+    a duplicate, the author's answer to "is it fixed?") is stored as a ``kind`` and its
+    ``params`` and rendered in the reader's language (``display_text``); ``text`` then holds
+    it in the city's language, for rows read without rendering. Names in ``params`` are kept
+    in every language of the site (``{"fr": …, "en": …}``) as they were at the time.
+    """
+
+    class Kind(models.TextChoices):
+        WRITTEN = "", _("written by a person")
+        RECATEGORISED = "recategorised", _("category changed")
+        DUPLICATE = "duplicate", _("duplicate")
+        FIXED_BY_AUTHOR = "fixed_by_author", _("fixed, says the author")
+        REOPENED_BY_AUTHOR = "reopened_by_author", _("reopened by the author")
+        WITHDRAWN = "withdrawn", _("withdrawn by author")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
     author = models.ForeignKey(
@@ -339,6 +401,10 @@ class Update(models.Model):
     )
     is_public = models.BooleanField(_("public"), default=True)
     text = models.TextField(_("text"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=Kind.choices, blank=True, default=Kind.WRITTEN
+    )
+    params = models.JSONField(default=dict, blank=True)
     status_from = models.CharField(max_length=20, choices=Status.choices, blank=True)
     status_to = models.CharField(max_length=20, choices=Status.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -349,11 +415,55 @@ class Update(models.Model):
         verbose_name_plural = _("updates")
 
     def __str__(self) -> str:
-        return f"update {self.pk} of #{self.report_id}"
+        return str(_("Update %(id)s of #%(report)s") % {"id": self.pk, "report": self.report_id})
 
     @property
     def status_label(self) -> str:
         return str(Status(self.status_to).label) if self.status_to else ""
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language (the reader's)."""
+        return self.text_in(get_language() or settings.LANGUAGE_CODE)
+
+    def text_in(self, language: str) -> str:
+        message = UPDATE_TEXTS.get(self.kind)
+        if message is None:
+            return self.text
+        language = language.split("-")[0]
+        params = {key: _in_language(value, language) for key, value in self.params.items()}
+        with translation.override(language):
+            try:
+                return str(message) % params
+            except (KeyError, TypeError, ValueError):  # params of an older shape
+                return self.text
+
+    @classmethod
+    def system(cls, kind: str, **params: Any) -> dict[str, Any]:
+        """The fields of a system-written update: ``Update.objects.create(**Update.system(…))``."""
+        update = cls(kind=kind, params=params)
+        return {"kind": kind, "params": params, "text": update.text_in(settings.LANGUAGE_CODE)}
+
+
+def _in_language(value: Any, language: str) -> Any:
+    if isinstance(value, dict):
+        return (
+            value.get(language)
+            or value.get(settings.LANGUAGE_CODE)
+            or next(iter(value.values()), "")
+        )
+    return value
+
+
+UPDATE_TEXTS: dict[str, Any] = {
+    Update.Kind.RECATEGORISED: _(
+        "Category changed from %(old)s to %(new)s; sent to %(department)s."
+    ),
+    Update.Kind.DUPLICATE: _("Already reported as #%(id)s: follow that report instead."),
+    Update.Kind.FIXED_BY_AUTHOR: _("Fixed, says the author."),
+    Update.Kind.REOPENED_BY_AUTHOR: _("Reopened: the author says the problem is still there."),
+    Update.Kind.WITHDRAWN: _("withdrawn by author"),
+}
 
 
 class Subscription(models.Model):
@@ -375,7 +485,7 @@ class Subscription(models.Model):
         verbose_name_plural = _("followers")
 
     def __str__(self) -> str:
-        return f"follow {self.pk}"
+        return str(_("Follow %(id)s") % {"id": self.pk})
 
 
 class Support(models.Model):
@@ -395,7 +505,7 @@ class Support(models.Model):
         verbose_name_plural = _("supports")
 
     def __str__(self) -> str:
-        return f"support {self.pk}"
+        return str(_("Support %(id)s") % {"id": self.pk})
 
 
 class ResponseTemplate(models.Model):
@@ -429,7 +539,7 @@ class Abuser(models.Model):
         verbose_name_plural = _("abuse list")
 
     def __str__(self) -> str:
-        return f"listed sender {self.pk}"
+        return str(_("Listed sender %(id)s") % {"id": self.pk})
 
 
 class AreaAlert(models.Model):
@@ -454,4 +564,4 @@ class AreaAlert(models.Model):
         verbose_name_plural = _("area alerts")
 
     def __str__(self) -> str:
-        return f"alert {self.pk}"
+        return str(_("Area alert %(id)s") % {"id": self.pk})

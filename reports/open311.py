@@ -133,20 +133,21 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     if category is None:
         return _error(fmt, 404, _("There is no service with this code."))
     attributes = []
-    for order, question in enumerate(category.questions or [], start=1):
+    questions = category.localized_questions(_language(request))
+    for order, question in enumerate(questions, start=1):
         datatype = question.get("datatype", "string")
         attribute: dict[str, Any] = {
             "variable": True,
             "code": question.get("code"),
             "datatype": datatype if datatype in _DATATYPES else "string",
             "required": bool(question.get("required")),
-            "datatype_description": question.get("help", ""),
+            "datatype_description": question["help"],
             "order": order,
-            "description": question.get("label", ""),
+            "description": question["label"],
         }
         if question.get("values"):
             attribute["values"] = [
-                {"key": value.get("key"), "name": value.get("name")} for value in question["values"]
+                {"key": value.get("key"), "name": value["name"]} for value in question["values"]
             ]
         attributes.append(attribute)
     data = {"service_code": category.service_code, "attributes": attributes}
@@ -180,7 +181,7 @@ def _request(report: Report, request: HttpRequest) -> dict[str, Any]:
     data: dict[str, Any] = {
         "service_request_id": report.pk,
         "status": "open" if report.status in OPEN311_OPEN else "closed",
-        "status_notes": notes[0].text if notes else None,
+        "status_notes": notes[0].text_in(_language(request)) if notes else None,
         "service_name": report.category.localized("name", _language(request)),
         "service_code": report.category.service_code,
         "description": report.description,

@@ -65,12 +65,13 @@ def export_reports(user: User) -> dict[str, Any]:
         "reports": [
             {
                 "id": report.pk,
-                "category": report.category.name,
+                # In the reader's language: "My data" and the archive are rendered in it.
+                "category": report.category.display_name,
                 "description": report.description,
                 "address": report.address,
                 "lat": report.lat,
                 "lon": report.lon,
-                "status": report.status,
+                "status": report.get_status_display(),
                 "show_name": report.show_name,
                 "contact_phone": report.contact_phone,
                 "created_at": report.created_at.isoformat(),

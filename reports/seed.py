@@ -30,8 +30,12 @@ CATEGORIES = [
             {
                 "code": "offensive",
                 "label": "Message injurieux ?",
+                "label_en": "Offensive message?",
                 "datatype": "singlevaluelist",
-                "values": [{"key": "oui", "name": "Oui"}, {"key": "non", "name": "Non"}],
+                "values": [
+                    {"key": "oui", "name": "Oui", "name_en": "Yes"},
+                    {"key": "non", "name": "Non", "name_en": "No"},
+                ],
             }
         ],
     ),
@@ -49,6 +53,39 @@ ENGLISH = {
     "tag": ("Cleanliness", "Tag or graffiti"),
     "arbre": ("Parks and trees", "Dangerous tree or branch"),
     "fuite": ("Water", "Water leak"),
+}
+
+# service code: (description, description in English), shown under each choice on the form
+ABOUT = {
+    "nid-de-poule": (
+        "Un trou dans la chaussée ou sur une piste cyclable.",
+        "A hole in the road or a cycle lane.",
+    ),
+    "trottoir": (
+        "Dalles soulevées, bordure cassée, trou dans le trottoir.",
+        "Raised slabs, a broken kerb, a hole in the pavement.",
+    ),
+    "signalisation": (
+        "Panneau tombé ou illisible, feu tricolore en panne.",
+        "A fallen or unreadable sign, a broken traffic light.",
+    ),
+    "eclairage": (
+        "Lampadaire éteint, qui clignote ou reste allumé le jour.",
+        "A street light that is out, flickers or stays on by day.",
+    ),
+    "depot-sauvage": (
+        "Déchets ou encombrants laissés sur la voie publique.",
+        "Rubbish or bulky items left in a public place.",
+    ),
+    "tag": ("Tag, graffiti ou affichage sauvage.", "A tag, graffiti or fly-posting."),
+    "arbre": (
+        "Arbre ou branche qui menace de tomber, racines qui soulèvent le sol.",
+        "A tree or branch that may fall, roots lifting the ground.",
+    ),
+    "fuite": (
+        "Eau qui coule d'une bouche, d'une canalisation ou d'une fontaine.",
+        "Water running from a hydrant, a pipe or a fountain.",
+    ),
 }
 
 DESCRIPTIONS = [
@@ -79,6 +116,8 @@ def seed_reports(*, stdout: IO[str] | Any = None) -> None:
                     "name": name,
                     "group_en": ENGLISH[code][0],
                     "name_en": ENGLISH[code][1],
+                    "description": ABOUT[code][0],
+                    "description_en": ABOUT[code][1],
                     "icon": icon,
                     "department": departments[department],
                     "anonymous_allowed": True,

@@ -25,6 +25,8 @@ from civic.mail import email_send_templated
 from civic.models import Department, District
 from consent.selectors import private_mode_is_on
 from reports.models import (
+    HIDDEN_REASON_HELD_BACK,
+    HIDDEN_REASON_WITHDRAWN,
     OPEN311_OPEN,
     Abuser,
     AreaAlert,
@@ -122,20 +124,20 @@ def route(*, category: Category, district: District | None) -> Department:
 def _clean_answers(category: Category, answers: dict[str, Any] | None) -> dict[str, Any]:
     answers = answers or {}
     cleaned: dict[str, Any] = {}
-    for question in category.questions or []:
-        code = question.get("code")
+    for question in category.localized_questions():
+        code = str(question.get("code"))
         value = answers.get(code, "")
         value = value.strip() if isinstance(value, str) else value
         if question.get("required") and value in ("", None, []):
             raise InvalidInput(
-                _("Please answer: %(question)s") % {"question": question.get("label", code)},
+                _("Please answer: %(question)s") % {"question": question["label"]},
                 field=f"attribute[{code}]",
             )
         values = [str(option.get("key")) for option in question.get("values", [])]
         if values and value not in ("", None) and str(value) not in values:
             raise InvalidInput(
                 _("Choose one of the answers offered for: %(question)s")
-                % {"question": question.get("label", code)},
+                % {"question": question["label"]},
                 field=f"attribute[{code}]",
             )
         if value not in ("", None):
@@ -293,7 +295,7 @@ def report_submit(
         idempotency_key=idempotency_hash(idempotency_key) if idempotency_key else "",
         client_media_url=client_media_url,
         confirmed_at=now if status == Status.OPEN else None,
-        hidden_reason="held back: sender on the abuse list" if held_back else "",
+        hidden_reason=HIDDEN_REASON_HELD_BACK if held_back else "",
     )
     _photos_attach(report, photos)
     if user is not None and not private:
@@ -432,9 +434,16 @@ def _notify(report: Report, update: Update, *, actor: Actor) -> None:
 
 @transaction.atomic
 def report_change_status(
-    *, actor: Actor, report: Report, status: str, text: str = "", is_public: bool = True
+    *,
+    actor: Actor,
+    report: Report,
+    status: str,
+    text: str = "",
+    is_public: bool = True,
+    kind: str = "",
 ) -> Update:
-    """Move a report to a state, with an optional answer; the author and followers are told."""
+    """Move a report to a state, with an optional answer; the author and followers are told.
+    ``kind`` instead of ``text``: the system's words, shown in each reader's language."""
     report = Report.objects.select_for_update().get(pk=report.pk)
     status = Status(status)
     if status in (Status.UNCONFIRMED, Status.HIDDEN, Status.DUPLICATE):
@@ -456,7 +465,7 @@ def report_change_status(
         report=report,
         author=actor.user,
         is_public=is_public,
-        text=text.strip(),
+        **(Update.system(kind) if kind else {"text": text.strip()}),
         status_from=previous if previous != status else "",
         status_to=status if previous != status else "",
     )
@@ -488,12 +497,17 @@ def report_recategorise(*, actor: Actor, report: Report, category: Category) -> 
     report.department = route(category=category, district=report.district)
     report.save(update_fields=["category", "department", "updated_at"])
     tiles_invalidate((report.lat, report.lon))
+    # Public, on the timeline and the feed (the report's title changes), but not emailed.
     Update.objects.create(
         report=report,
         author=actor.user,
-        is_public=False,
-        text=_("Category changed from %(old)s to %(new)s; sent to %(department)s.")
-        % {"old": previous.name, "new": category.name, "department": report.department},
+        is_public=True,
+        **Update.system(
+            Update.Kind.RECATEGORISED,
+            old=previous.names(),
+            new=category.names(),
+            department=report.department.name,
+        ),
     )
     if report.department.email:
         email_send_templated(
@@ -556,7 +570,7 @@ def report_mark_duplicate(*, actor: Actor, report: Report, original: Report) -> 
     update = Update.objects.create(
         report=report,
         author=actor.user,
-        text=_("Already reported as #%(id)s: follow that report instead.") % {"id": original.pk},
+        **Update.system(Update.Kind.DUPLICATE, id=original.pk),
         status_from=previous,
         status_to=Status.DUPLICATE,
     )
@@ -565,7 +579,9 @@ def report_mark_duplicate(*, actor: Actor, report: Report, original: Report) -> 
 
 
 @transaction.atomic
-def report_hide(*, actor: Actor, report: Report, reason: str) -> Report:
+def report_hide(*, actor: Actor, report: Report, reason: str, kind: str = "") -> Report:
+    """Hide with a reason (for staff); ``kind`` marks a reason the system gives (see
+    ``SYSTEM_HIDDEN_REASONS``), shown in the reader's language."""
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("Say why the report is hidden."), field="hidden_reason")
@@ -575,13 +591,14 @@ def report_hide(*, actor: Actor, report: Report, reason: str) -> Report:
     report.hidden_reason = reason
     report.save(update_fields=["status", "hidden_reason", "updated_at"])
     tiles_invalidate((report.lat, report.lon))
+    written = Update.system(kind) if kind else {"text": reason}
     Update.objects.create(
         report=report,
         author=actor.user,
         is_public=False,
-        text=reason,
         status_from=previous,
         status_to=Status.HIDDEN,
+        **written,
     )
     return report
 
@@ -600,7 +617,9 @@ def report_withdraw(*, actor: Actor, report: Report, manage_token_ok: bool = Fal
         raise InvalidInput(
             _("The city is already dealing with this report: it can't be withdrawn.")
         )
-    return report_hide(actor=actor, report=report, reason="withdrawn by author")
+    return report_hide(
+        actor=actor, report=report, reason=HIDDEN_REASON_WITHDRAWN, kind=Update.Kind.WITHDRAWN
+    )
 
 
 @transaction.atomic
@@ -725,14 +744,11 @@ def fixed_question_answer(*, actor: Actor, report: Report, fixed: bool) -> Repor
     report = Report.objects.select_for_update().get(pk=report.pk)
     if fixed and report.status in OPEN311_OPEN:
         report_change_status(
-            actor=actor, report=report, status=Status.FIXED, text=_("Fixed, says the author.")
+            actor=actor, report=report, status=Status.FIXED, kind=Update.Kind.FIXED_BY_AUTHOR
         )
     elif not fixed and report.status in (Status.FIXED, Status.CLOSED):
         report_change_status(
-            actor=actor,
-            report=report,
-            status=Status.OPEN,
-            text=_("Reopened: the author says the problem is still there."),
+            actor=actor, report=report, status=Status.OPEN, kind=Update.Kind.REOPENED_BY_AUTHOR
         )
     report.refresh_from_db()
     return report

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -17,8 +18,9 @@ from django.core.files.storage import storages
 from django.db.models import Count, F, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civic.city import absolute_url
 from civic.mail import email_send_templated
@@ -27,21 +29,22 @@ from reports.models import OPEN311_OPEN, Report, Status
 from reports.services import reports_visible_to
 
 EXPORT_INLINE_MAX = 5000
+# Column headers, in the language of the staff member who asks for the export.
 EXPORT_COLUMNS = [
-    "id",
-    "created_at",
-    "category",
-    "status",
-    "priority",
-    "district",
-    "department",
-    "lat",
-    "lon",
-    "address",
-    "supports",
-    "acknowledged_at",
-    "fixed_at",
-    "closed_at",
+    gettext_lazy("Number"),
+    gettext_lazy("Sent"),
+    gettext_lazy("Category"),
+    gettext_lazy("Status"),
+    gettext_lazy("Priority"),
+    gettext_lazy("District"),
+    gettext_lazy("Department"),
+    gettext_lazy("Latitude"),
+    gettext_lazy("Longitude"),
+    gettext_lazy("Address or place"),
+    gettext_lazy("Supports"),
+    gettext_lazy("Acknowledged"),
+    gettext_lazy("Fixed"),
+    gettext_lazy("Closed"),
 ]
 
 
@@ -52,14 +55,16 @@ def _visible(user: Any) -> QuerySet[Report]:
 
 
 def _csv_rows(reports: Iterable[Report]) -> Iterator[list[Any]]:
-    yield EXPORT_COLUMNS
+    """Rows in the active language: headers, category names, status and priority labels.
+    Dates stay ISO 8601 and coordinates plain numbers, so spreadsheets read them."""
+    yield [str(column) for column in EXPORT_COLUMNS]
     for r in reports:
         yield [
             r.pk,
             r.created_at.isoformat(),
-            r.category.name,
-            r.status,
-            r.priority,
+            r.category.display_name,
+            r.get_status_display(),
+            r.get_priority_display(),
             r.district.name if r.district else "",
             r.department.name,
             r.lat,
@@ -102,8 +107,9 @@ def export_write(*, user_id: int, ids: list[int]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     visible_ids = list(allowed.filter(pk__in=ids))
-    for row in _csv_rows(export_queryset(visible_ids).iterator(chunk_size=1000)):
-        writer.writerow(row)
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        for row in _csv_rows(export_queryset(visible_ids).iterator(chunk_size=1000)):
+            writer.writerow(row)
     name = storages["private"].save(
         f"exports/reports-{user_id}-{secrets.token_hex(12)}.csv",
         ContentFile(buffer.getvalue().encode()),

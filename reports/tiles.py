@@ -125,9 +125,9 @@ def _features(z: int, x: int, y: int) -> list[dict[str, Any]]:
         updated_at__gte=timezone.now() - RECENT,
     )
     points = list(
-        reports.order_by().values("id", "lat", "lon", "status", "category__name", "category__icon")[
-            : MAX_POINTS + 1
-        ]
+        reports.order_by().values(
+            "id", "lat", "lon", "status", "category__name", "category__name_en", "category__icon"
+        )[: MAX_POINTS + 1]
     )
     if len(points) <= MAX_POINTS:
         return [
@@ -137,7 +137,9 @@ def _features(z: int, x: int, y: int) -> list[dict[str, Any]]:
                 "properties": {
                     "id": p["id"],
                     "status": p["status"],
+                    # One tile for every language (cached once): the page picks the name.
                     "category": p["category__name"],
+                    "category_en": p["category__name_en"] or p["category__name"],
                     "icon": p["category__icon"],
                     "url": reverse("reports:detail", args=[p["id"]]),
                 },

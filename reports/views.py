@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civic.actors import Actor
@@ -247,9 +248,9 @@ def report_author_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw, or hide one's name: by the signed-in author, or with the emailed manage link."""
     report = get_object_or_404(Report, pk=pk)
     token = request.POST.get("token", "")
-    by_link = bool(token) and services.report_for_token(token, manage=True).pk == report.pk
     actor = Actor.from_request(request)
     try:
+        by_link = bool(token) and services.report_for_token(token, manage=True).pk == report.pk
         if request.POST.get("action") == "withdraw":
             services.report_withdraw(actor=actor, report=report, manage_token_ok=by_link)
             messages.success(request, _("Your report is withdrawn: it is no longer public."))
@@ -259,6 +260,8 @@ def report_author_action(request: HttpRequest, pk: int) -> HttpResponse:
     except CivicError as exc:
         if exc.status_code == 403:
             raise PermissionDenied from exc
+        if exc.status_code == 404:  # a forged or foreign manage link
+            raise Http404 from exc
         messages.error(request, exc.message)
     return redirect(report) if report.is_public else redirect("reports:create")
 
@@ -319,7 +322,7 @@ def _photo_owner(request: HttpRequest, pk: int) -> Any:
     return photo.report.reporter if photo and photo.report else None
 
 
-@reason_required(what="unblurred photo of a report", person=_photo_owner)
+@reason_required(what=gettext_lazy("unblurred photo of a report"), person=_photo_owner)
 def _photo_original_served(request: HttpRequest, pk: int) -> Any:
     photo = Photo.objects.get(pk=pk)
     response = FileResponse(photo.original.open("rb"), content_type="image/jpeg")

@@ -26,6 +26,7 @@ from sensors.models import (
     DeviceHealth,
     IngestBatch,
     Quarantine,
+    ReadingPurge,
     Sensor,
 )
 
@@ -276,8 +277,25 @@ class AlertAdmin(admin.ModelAdmin):
 @admin.register(AlertSubscription)
 class AlertSubscriptionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     personal_data_str_is_safe = True  # "#<id>"
-    list_display = ("id", "rule", "district", "created_at")
-    list_filter = ("rule", "district")
+    list_display = ("id", "rule", "district", "kind", "created_at")
+    list_filter = ("rule", "district", "kind")
     list_select_related = ("rule", "district")
     raw_id_fields = ("user",)
     readonly_fields = ("created_at",)
+
+
+@admin.register(ReadingPurge)
+class ReadingPurgeAdmin(admin.ModelAdmin):
+    """What retention removed from the raw readings: a record, never edited."""
+
+    list_display = ("at", "before", "partition", "count")
+    readonly_fields = ("at", "before", "partition", "count", "reason")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -4,14 +4,20 @@ act on an opening (email subscribed residents, open a staff report through the r
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from datetime import datetime, timedelta
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from civic.actors import Actor
-from civic.errors import CivicError
+from civic.city import absolute_url
+from civic.errors import CivicError, NotFound
 from civic.mail import email_send_templated
+from civic.models import User
 from sensors.models import Alert, AlertRule, AlertSubscription, Reading, Sensor, quantity_label
 
 logger = logging.getLogger(__name__)
@@ -146,20 +152,39 @@ def alerts_evaluate(*, now: datetime) -> dict[str, int]:
 
 
 def alert_subscribers(alert: Alert) -> QuerySet[AlertSubscription]:
-    target = Q(rule=alert.rule_id)
-    if alert.sensor.district_id is not None:
-        target |= Q(district=alert.sensor.district_id)
-    return AlertSubscription.objects.filter(target, user__is_active=True).select_related("user")
+    """The subscriptions an alert's opening concerns: its rule's, and those of its sensor's
+    district and kind (either one left open matches any)."""
+    sensor = alert.sensor
+    district = Q(district__isnull=True) | Q(district=sensor.district_id)
+    kind = Q(kind="") | Q(kind=sensor.kind)
+    target = Q(rule=alert.rule_id) | (Q(rule__isnull=True) & district & kind)
+    return (
+        AlertSubscription.objects.filter(target, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id", "pk")
+    )
 
 
 def alert_notify(alert: Alert) -> int:
-    """Email each subscribed resident once, in their language."""
-    sent: set[int] = set()
+    """Email each subscribed resident once, in their language, with a one-click unsubscribe
+    link for the subscriptions that brought it. Residents in private mode are skipped: it
+    pauses their area alerts."""
+    from consent.selectors import private_mode_is_on
+
+    by_user: dict[int, list[AlertSubscription]] = defaultdict(list)
     for subscription in alert_subscribers(alert):
-        user = subscription.user
-        if user.pk in sent or not user.email:
+        by_user[subscription.user_id].append(subscription)
+    sent = 0
+    for subscriptions in by_user.values():
+        user = subscriptions[0].user
+        if not user.email or private_mode_is_on(user):
             continue
-        sent.add(user.pk)
+        unsubscribe = absolute_url(
+            reverse(
+                "sensors:alert_unsubscribe",
+                args=[unsubscribe_token(user=user, subscriptions=subscriptions)],
+            )
+        )
         email_send_templated(
             to=user.email,
             template_prefix="sensors/email/alert_opened",
@@ -168,10 +193,42 @@ def alert_notify(alert: Alert) -> int:
                 "rule": alert.rule,
                 "sensor": alert.sensor,
                 "quantity": quantity_label(alert.rule.quantity),
+                "unsubscribe_url": unsubscribe,
+                "manage_url": absolute_url(reverse("sensors:alert_subscriptions")),
             },
             language=user.language,
+            headers={
+                # RFC 2369 and 8058: mail clients offer a one-click unsubscribe button.
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
         )
-    return len(sent)
+        sent += 1
+    return sent
+
+
+# --- Unsubscribe links ------------------------------------------------------------------------
+
+_UNSUBSCRIBE_SALT = "sensors.alert-unsubscribe"
+
+
+def unsubscribe_token(*, user: User, subscriptions: list[AlertSubscription]) -> str:
+    """A signed token naming the person and the subscriptions one email was sent for. It does
+    not expire: a link in an old email must still stop the alerts."""
+    return signing.dumps(
+        {"u": user.pk, "s": [subscription.pk for subscription in subscriptions]},
+        salt=_UNSUBSCRIBE_SALT,
+        compress=True,
+    )
+
+
+def unsubscribe_token_read(token: str) -> tuple[int, list[int]]:
+    """The person and subscription ids of a token; NotFound if it was not signed by us."""
+    try:
+        data = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
+        return int(data["u"]), [int(pk) for pk in data["s"]]
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise NotFound(_("This unsubscribe link is not valid.")) from exc
 
 
 def alert_report_open(alert: Alert) -> int | None:

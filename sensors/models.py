@@ -151,7 +151,11 @@ class Reading(models.Model):
     """One value of one quantity at one time: the narrow table everything else is built on."""
 
     pk = models.CompositePrimaryKey("sensor", "quantity", "time")
-    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="readings")
+    # No index of its own: the primary key starts with the sensor and serves its lookups, and a
+    # second index would cost every ingested row another B-tree insert.
+    sensor = models.ForeignKey(
+        Sensor, on_delete=models.CASCADE, related_name="readings", db_index=False
+    )
     quantity = models.CharField(max_length=16, choices=QUANTITY_CHOICES)
     time = models.DateTimeField()
     value = models.FloatField()
@@ -162,6 +166,25 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sensor_id} {self.quantity} {self.time:%Y-%m-%d %H:%M:%S} {self.value}"
+
+
+class ReadingPurge(models.Model):
+    """What the retention job removed from the raw readings: a dropped monthly partition on
+    PostgreSQL, or a time range deleted. The hourly and daily aggregates are kept."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    before = models.DateTimeField(_("readings before"))
+    partition = models.CharField(_("partition dropped"), max_length=63, blank=True)
+    count = models.BigIntegerField(_("readings removed"))
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("readings purge")
+        verbose_name_plural = _("readings purges")
+
+    def __str__(self) -> str:
+        return f"< {self.before:%Y-%m-%d}: {self.count}"
 
 
 class Quarantine(models.Model):
@@ -256,8 +279,15 @@ class Aggregate(models.Model):
     period = models.CharField(_("period"), max_length=8, choices=Period.choices)
     start = models.DateTimeField(_("start"))
     quantity = models.CharField(_("quantity"), max_length=16, choices=QUANTITY_CHOICES)
+    # No index of its own: sensors_aggregate_sensor_unique starts with the sensor and serves
+    # its lookups; a second index would slow every roll-up's writes.
     sensor = models.ForeignKey(
-        Sensor, null=True, blank=True, on_delete=models.CASCADE, related_name="aggregates"
+        Sensor,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="aggregates",
+        db_index=False,
     )
     district = models.ForeignKey(
         "civic.District",
@@ -527,7 +557,9 @@ class Alert(models.Model):
 
 
 class AlertSubscription(models.Model):
-    """A resident who wants an email when a rule's alert opens, or any alert in a district."""
+    """A resident who wants an email when an alert opens: a rule's (set by staff), or any alert
+    of a district, of a kind of sensor, or of a kind of sensor in a district (chosen by the
+    resident on the alerts page)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -551,14 +583,18 @@ class AlertSubscription(models.Model):
         on_delete=models.CASCADE,
         related_name="sensor_alert_subscriptions",
     )
+    kind = models.CharField(_("kind of sensor"), max_length=32, choices=Kind.choices, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        ordering = ["created_at", "id"]
         verbose_name = _("alert subscription")
         verbose_name_plural = _("alert subscriptions")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(rule__isnull=False) | models.Q(district__isnull=False),
+                condition=models.Q(rule__isnull=False)
+                | models.Q(district__isnull=False)
+                | ~models.Q(kind=""),
                 name="sensors_alertsubscription_has_target",
             ),
         ]

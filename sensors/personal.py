@@ -21,6 +21,7 @@ def export_sensors(user: User) -> dict[str, Any]:
             {
                 "rule": subscription.rule.name if subscription.rule else None,
                 "district": subscription.district.name if subscription.district else None,
+                "kind": subscription.kind or None,
                 "subscribed_at": subscription.created_at.isoformat(),
             }
             for subscription in AlertSubscription.objects.filter(user=user).select_related(
@@ -73,6 +74,7 @@ def erase_sensors(user: User, *, actor: Actor) -> dict[str, Any]:
 
 def register_personal_data() -> None:
     from consent.registry import register
+    from sensors.partitions import readings_retention
 
     register(
         "sensors",
@@ -82,5 +84,7 @@ def register_personal_data() -> None:
         ),
         exporter=export_sensors,
         eraser=erase_sensors,
+        # Raw readings (a resident's home sensor among them) past CIVIC_SENSORS_RAW_RETENTION_DAYS.
+        retention=readings_retention,
         personal_fields={"sensors.sensor": ("latitude", "longitude")},
     )

@@ -9,8 +9,16 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from civic.actors import Actor
 from civic.models import District
-from sensors.models import Aggregate, AirQualityIndex, AqiScale, Reading, Sensor
+from sensors.models import (
+    Aggregate,
+    AirQualityIndex,
+    AlertSubscription,
+    AqiScale,
+    Reading,
+    Sensor,
+)
 
 
 def sensors_public() -> QuerySet[Sensor]:
@@ -81,4 +89,21 @@ def district_air_quality(
 ) -> QuerySet[AirQualityIndex]:
     return AirQualityIndex.objects.filter(scale=scale, district=district, hour__gte=since).order_by(
         "hour"
+    )
+
+
+def my_alert_subscriptions(*, actor: Actor) -> QuerySet[AlertSubscription]:
+    """The acting resident's alert subscriptions, oldest first."""
+    person = actor.subject_user
+    if person is None:
+        return AlertSubscription.objects.none()
+    return AlertSubscription.objects.filter(user=person).select_related("district", "rule")
+
+
+def subscriptions_of_token(*, user_id: int, subscription_ids: list[int]) -> list[AlertSubscription]:
+    """What an unsubscribe link would stop, of what still exists."""
+    return list(
+        AlertSubscription.objects.filter(user_id=user_id, pk__in=subscription_ids).select_related(
+            "district", "rule"
+        )
     )

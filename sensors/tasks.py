@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from sensors import alerts, rollups, services
+from sensors import alerts, partitions, rollups, services
 
 
 @shared_task(acks_late=True)
@@ -29,3 +29,8 @@ def aggregates_refresh_task() -> int:
 @shared_task
 def alerts_evaluate_task() -> dict[str, int]:
     return alerts.alerts_evaluate(now=timezone.now())
+
+
+@shared_task
+def partitions_ensure_task() -> list[str]:
+    return partitions.partitions_ensure(now=timezone.now())

@@ -6,6 +6,12 @@ app_name = "sensors"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("sensors/", views.sensor_map, name="map"),
     path("sensors/districts/<slug:code>/", views.district_air, name="district_air"),
+    path("sensors/alerts/", views.alert_subscriptions, name="alert_subscriptions"),
+    path(
+        "sensors/alerts/unsubscribe/<str:token>/",
+        views.alert_unsubscribe,
+        name="alert_unsubscribe",
+    ),
     # Open data
     path("api/sensors/", opendata.SensorListApi.as_view(), name="api_sensors"),
     path("api/sensors/data/readings/", opendata.ReadingListApi.as_view(), name="api_data_readings"),

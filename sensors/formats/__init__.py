@@ -25,7 +25,7 @@ class TooManyRows(ValueError):
     """More rows than one request may carry (the request answers 413)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     device_id: str
     quantity: str

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sensors.formats import Candidate, Parsed, Reject, ShapeError, TooManyRows, parse_time
@@ -18,14 +20,18 @@ if TYPE_CHECKING:
 FIELDS = ("sensor", "time", "quantity", "value")
 
 
+_LEADING_SPACE = re.compile(r"\s*")
+
+
 def loads(body: str | bytes) -> list[Any]:
     """The rows of a body, whatever they hold. Raises ShapeError on bad syntax."""
-    text = body.decode() if isinstance(body, bytes) else body
-    stripped = text.lstrip()
     try:
-        if stripped.startswith("["):
+        text = body.decode() if isinstance(body, bytes) else body
+        # The first character tells the shape (no copy of a megabyte body to find it).
+        first = text[_LEADING_SPACE.match(text).end() :][:1]  # type: ignore[union-attr]
+        if first == "[":
             rows = json.loads(text)
-        elif stripped.startswith("{") and "\n" not in stripped.strip():
+        elif first == "{" and "\n" not in text.strip():
             rows = [json.loads(text)]
         else:
             rows = [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -43,18 +49,23 @@ def check(body: bytes, *, max_rows: int, sensor_optional: bool = False) -> list[
         raise TooManyRows(f"{len(rows)} rows, at most {max_rows} per request")
     if not rows:
         raise ShapeError("no readings")
+    needed = FIELDS[1:] if sensor_optional else FIELDS
+    # Exact types: JSON gives str, int, float (and bool, which is no number here).
+    numbers = (int, float)
     for index, row in enumerate(rows):
-        if not isinstance(row, dict):
+        if type(row) is not dict:
             raise ShapeError(f"row {index}: expected an object")
-        needed = FIELDS[1:] if sensor_optional else FIELDS
-        missing = [name for name in needed if name not in row]
-        if missing:
-            raise ShapeError(f"row {index}: missing {', '.join(missing)}")
-        if not isinstance(row.get("sensor", ""), str) or not isinstance(row["time"], str):
+        try:
+            moment, quantity, value = row["time"], row["quantity"], row["value"]
+            sensor = row["sensor"] if not sensor_optional else row.get("sensor", "")
+        except KeyError:
+            missing = [name for name in needed if name not in row]
+            raise ShapeError(f"row {index}: missing {', '.join(missing)}") from None
+        if type(sensor) is not str or type(moment) is not str:
             raise ShapeError(f"row {index}: sensor and time must be strings")
-        if not isinstance(row["quantity"], str):
+        if type(quantity) is not str:
             raise ShapeError(f"row {index}: quantity must be a string")
-        if isinstance(row["value"], bool) or not isinstance(row["value"], int | float):
+        if type(value) not in numbers:
             raise ShapeError(f"row {index}: value must be a number")
     return rows
 
@@ -74,33 +85,37 @@ class NativeFormat:
             parsed.rejects.append(Reject("syntax", str(exc), batch.body))
             return parsed
         default_device = batch.sensor.device_id if batch.sensor is not None else None
+        # A gateway sends many sensors at the same instants: each distinct time is parsed once.
+        times: dict[Any, datetime | None] = {}
+        candidates, rejects = parsed.candidates, parsed.rejects
+        numbers = (int, float)
         for row in rows:
             reason = None
-            if not isinstance(row, dict):
-                parsed.rejects.append(Reject("syntax", "not an object", _wrap([row])))
+            if type(row) is not dict:
+                rejects.append(Reject("syntax", "not an object", _wrap([row])))
                 continue
             device_id = row.get("sensor", default_device)
-            moment = parse_time(row.get("time"))
-            value = row.get("value")
-            if not isinstance(device_id, str) or not isinstance(row.get("quantity"), str):
+            quantity = row.get("quantity")
+            text = row.get("time")
+            try:
+                moment = times[text]
+            except KeyError:
+                moment = times[text] = parse_time(text)
+            except TypeError:  # not hashable: not a string either
+                moment = None
+            value: Any = row.get("value")
+            if type(device_id) is not str or type(quantity) is not str:
                 reason = ("syntax", "sensor and quantity must be strings")
             elif moment is None:
-                reason = ("bad_time", f"time {row.get('time')!r} is not ISO-8601 with a zone")
-            elif (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-            ):
+                reason = ("bad_time", f"time {text!r} is not ISO-8601 with a zone")
+            elif type(value) not in numbers or not math.isfinite(value):  # bool is no number
                 reason = ("bad_value", f"value {value!r} is not a finite number")
             if reason is not None:
-                parsed.rejects.append(
+                rejects.append(
                     Reject(reason[0], reason[1], _wrap([row]), device_id=_str_or_none(device_id))
                 )
                 continue
-            assert moment is not None and isinstance(device_id, str)
-            parsed.candidates.append(
-                Candidate(device_id, row["quantity"], moment, float(value), row)  # type: ignore[arg-type]
-            )
+            candidates.append(Candidate(device_id, quantity, moment, float(value), row))  # type: ignore[arg-type]
         return parsed
 
 

@@ -21,7 +21,7 @@ def group_permissions(name: str) -> set[str]:
     }
 
 
-def test_it_declares_the_six_staff_roles() -> None:
+def test_it_declares_the_staff_and_mediator_roles() -> None:
     assert set(ROLES) == {
         "triager",
         "department_agent",
@@ -29,6 +29,7 @@ def test_it_declares_the_six_staff_roles() -> None:
         "data_protection_officer",
         "sensor_operator",
         "mediator_supervisor",
+        "mediator",
     }
 
 

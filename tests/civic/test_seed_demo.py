@@ -53,20 +53,24 @@ def test_it_builds_the_demo_city(credentials: Path) -> None:
     assert District.objects.count() == len(DISTRICTS)
     assert Department.objects.count() == len(DEPARTMENTS)
     assert User.objects.filter(is_staff=True).count() == 3
-    assert User.objects.filter(is_staff=False).count() == 2
+    # Two residents; other apps' seed steps add accounts of their own (assist: a mediator).
+    assert User.objects.filter(is_staff=False).exclude(groups__name="mediator").count() == 2
     assert User.objects.get(email="admin@civic.example").is_superuser
     agent = User.objects.get(email="agent.voirie@civic.example")
     assert agent.department == Department.objects.get(code="voirie")
     assert list(agent.groups.values_list("name", flat=True)) == ["department_agent"]
     # Every demo account can sign in at once: its address is verified.
-    assert EmailAddress.objects.filter(verified=True, primary=True).count() == len(PEOPLE)
+    emails = [email for _key, email, *_rest in PEOPLE]
+    assert EmailAddress.objects.filter(
+        verified=True, primary=True, email__in=emails
+    ).count() == len(PEOPLE)
     assert District.containing(47.38, 0.72) == District.objects.get(code="gare")
 
 
 def test_it_writes_the_accounts_to_a_private_file(client: Client, credentials: Path) -> None:
     seed()
     written = accounts(credentials)
-    assert set(written) == {key for key, *_rest in PEOPLE}
+    assert set(written) >= {key for key, *_rest in PEOPLE}  # and other apps' accounts
     assert credentials.stat().st_mode & 0o077 == 0
 
     email, password = written["triager"]

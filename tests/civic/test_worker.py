@@ -62,6 +62,8 @@ def worker(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
         "CIVIC_VAR_DIR": str(tmp_path),
         "DATABASE_URL": shared_database_url(),
         "REDIS_URL": redis_url,
+        # The queue names derive from the checkout id: the worker must use this test run's.
+        "CIVIC_CHECKOUT_ID": settings.CHECKOUT_ID,
     }
     log = tmp_path / "worker.log"
     with log.open("wb") as out:

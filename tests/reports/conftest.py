@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 # Inside the demo districts (tests.conftest.districts): the first cell, Vieux-Port.
 INSIDE = (47.375, 0.66)
@@ -14,7 +14,15 @@ OUTSIDE = (48.85, 2.35)
 
 
 @pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
+def _media(settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.files.storage import FileSystemStorage
+
+    from reports.models import Photo
+
+    # The unblurred copy's storage was built when the model was imported: point it here too,
+    # so no test writes into var/ (and a worker started with CIVIC_VAR_DIR=tmp_path finds it).
+    private = FileSystemStorage(location=tmp_path / "private", base_url=None)
+    monkeypatch.setattr(Photo._meta.get_field("original"), "storage", private)
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -102,6 +110,18 @@ def face_image(size: int = 400) -> Image.Image:
     )
     d.ellipse([c - w * 0.4, c + h * 0.38, c + w * 0.4, c + h * 0.52], fill=(150, 60, 60))
     return img.filter(ImageFilter.GaussianBlur(size / 100))
+
+
+def plate_image() -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """A drawn number plate (Pillow's own font, no system font needed) that OpenCV's plate
+    cascade finds, and the plate's box."""
+    img = Image.new("RGB", (600, 400), (90, 90, 90))
+    d = ImageDraw.Draw(img)
+    box = (150, 170, 300, 66)
+    x, y, w, h = box
+    d.rectangle([x, y, x + w, y + h], fill=(245, 245, 245), outline=(0, 0, 0), width=4)
+    d.text((x + 15, y + 7), "A123BC 77", fill=(0, 0, 0), font=ImageFont.load_default(size=44))
+    return img, box
 
 
 def jpeg_with_gps(image: Image.Image | None = None, *, orientation: int = 1) -> bytes:

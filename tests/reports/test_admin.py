@@ -87,6 +87,10 @@ def test_it_reroutes_on_a_new_category_and_keeps_internal_notes_private(
     assert report.category == lamp and report.department == lighting
     assert report.updates.filter(is_public=False, text="Voir avec EDF").exists()
     assert "Voir avec EDF" not in client.get(f"/reports/{report.pk}/").content.decode()
+    # The staff see the note on the report's page in the admin, in its timeline.
+    assert (
+        "Voir avec EDF" in client.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
+    )
 
 
 def test_it_hides_with_a_reason(

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import translation
+from pytest_django.asserts import assertInHTML
 
 from reports.models import Category
 
@@ -44,12 +45,71 @@ def test_it_shows_the_name_in_the_active_language_with_french_as_fallback(
         assert pothole.display_group == "Voirie"
 
 
-def test_it_offers_the_categories_in_the_page_language(client: Client, pothole: Category) -> None:
+def choice(category: Category, name: str, description: str) -> str:
+    pk = category.pk
+    return (
+        f'<div class="category-choice"><input type="radio" name="category" value="{pk}" '
+        f'id="id_category_{pk}" aria-describedby="id_category_{pk}_description">'
+        f'<label for="id_category_{pk}">{name}</label>'
+        f'<p class="help category-choice__description" id="id_category_{pk}_description">'
+        f"{description}</p></div>"
+    )
+
+
+def test_it_offers_each_category_with_its_description_in_the_page_language(
+    client: Client, pothole: Category
+) -> None:
     french = client.get("/reports/new/").content.decode()
-    assert "Nid-de-poule" in french and 'label="Voirie"' in french
+    assertInHTML(choice(pothole, "Nid-de-poule", "Un trou dans la chaussée."), french)
+    assertInHTML("<legend>Voirie</legend>", french)
     english = client.get("/reports/new/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Pothole" in english and 'label="Roads"' in english
-    assert "Nid-de-poule" not in english
+    assertInHTML(choice(pothole, "Pothole", "A hole in the road."), english)
+    assertInHTML("<legend>Roads</legend>", english)
+    assert "Nid-de-poule" not in english and "Un trou dans la chaussée." not in english
+
+
+def test_it_keeps_the_chosen_category_checked_after_a_failed_attempt(
+    client: Client, pothole: Category, districts: Any
+) -> None:
+    page = client.post("/reports/new/", {"category": pothole.pk, "description": ""})
+    assert page.status_code == 400
+    assertInHTML(
+        f'<input type="radio" name="category" value="{pothole.pk}" id="id_category_{pothole.pk}"'
+        f' aria-describedby="id_category_{pothole.pk}_description" checked>',
+        page.content.decode(),
+    )
+
+
+def test_it_asks_the_category_questions_in_the_page_language(
+    client: Client, pothole: Category, districts: Any
+) -> None:
+    pothole.questions = [
+        {
+            "code": "depth",
+            "label": "Profondeur ?",
+            "label_en": "How deep?",
+            "help": "En centimètres.",
+            "help_en": "In centimetres.",
+            "required": True,
+            "datatype": "singlevaluelist",
+            "values": [
+                {"key": "small", "name": "Peu profond", "name_en": "Shallow"},
+                {"key": "big", "name": "Très profond"},
+            ],
+        }
+    ]
+    pothole.save()
+    data = {"category": pothole.pk, "description": "Trou"}
+    english = client.post("/reports/new/", data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "How deep?" in english and "In centimetres." in english
+    assert "Shallow" in english and "Très profond" in english  # no English given: French
+    assert "This field is required." in english
+    french = client.post("/reports/new/", data).content.decode()
+    assert "Profondeur ?" in french and "Peu profond" in french and "How deep?" not in french
+    (attribute,) = client.get("/open311/v2/services/nid-de-poule.json?lang=en").json()["attributes"]
+    assert attribute["description"] == "How deep?"
+    assert attribute["datatype_description"] == "In centimetres."
+    assert [value["name"] for value in attribute["values"]] == ["Shallow", "Très profond"]
 
 
 def test_it_titles_the_report_page_in_the_page_language(
@@ -71,10 +131,14 @@ def test_it_names_open311_services_in_french_unless_asked_for_english(
     assert service["service_name"] == "Pothole"
     assert service["group"] == "Roads"
     assert service["description"] == "A hole in the road."
+    (service,) = client.get("/open311/v2/services.xml").content.decode().split("<service>")[1:]
+    assert "<description>Un trou dans la chaussée.</description>" in service
 
 
 def test_it_seeds_english_names_for_the_demo_categories(tmp_path: Path) -> None:
     with override_settings(CIVIC_DEMO_CREDENTIALS_FILE=tmp_path / "credentials.txt"):
         call_command("seed_demo", stdout=StringIO())
     assert not Category.objects.filter(name_en="").exists()
+    assert not Category.objects.filter(description="").exists()
+    assert not Category.objects.filter(description_en="").exists()
     assert Category.objects.get(service_code="nid-de-poule").name_en == "Pothole"

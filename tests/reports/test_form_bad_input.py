@@ -131,3 +131,13 @@ def test_it_files_a_form_sent_twice_once(
     again = client.post("/reports/new/", data)
     assert Report.objects.count() == 1
     assert first["Location"] == again["Location"] == f"/reports/{Report.objects.get().pk}/"
+
+
+def test_it_keeps_five_photos_and_refuses_a_sixth(
+    client: Client, districts: Any, category: Any
+) -> None:
+    data = form(category, photos=[photo(f"rue-{i}.jpg") for i in range(6)])
+    response = client.post("/reports/new/", data)
+    assert response.status_code == 400
+    assert "Envoyez 5 photos au plus." in response.content.decode()
+    assert Photo.objects.filter(report=None).count() == 5

@@ -60,6 +60,9 @@ def test_it_serves_map_tiles_kept_fresh_on_each_change(
     assert response["Content-Type"] == "application/geo+json"
     (feature,) = response.json()["features"]
     assert feature["properties"]["id"] == report.pk
+    # The name in both languages (no English given: the French), for the page to pick.
+    assert feature["properties"]["category"] == feature["properties"]["category_en"]
+    assert feature["properties"]["category"] == "Nid-de-poule"
     assert feature["geometry"]["coordinates"] == [INSIDE[1], INSIDE[0]]
     with CaptureQueriesContext(connection) as queries:
         client.get(url)

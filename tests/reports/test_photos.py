@@ -14,7 +14,7 @@ from PIL import Image
 from consent.models import AccessLog
 from reports.models import Photo, Report
 from reports.photos import faces_find, photo_clean
-from tests.reports.conftest import INSIDE, face_image, jpeg_with_gps
+from tests.reports.conftest import INSIDE, face_image, jpeg_with_gps, plate_image
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +103,23 @@ def test_it_pixelates_a_face() -> None:
     assert len(np.unique(region.round(-1))) < len(np.unique(original.round(-1)))
     assert faces_find(Image.open(io.BytesIO(public))) == []
     assert np.abs(region - original).mean() > 5
+
+
+def test_it_pixelates_a_number_plate() -> None:
+    from reports.photos import anonymise, encode_jpeg
+
+    plate, (x, y, w, h) = plate_image()
+    assert faces_find(plate)
+    public, _thumb, count = anonymise(encode_jpeg(plate))
+    assert count >= 1
+    with Image.open(io.BytesIO(public)) as image:
+        pixels = np.asarray(image.convert("L"), dtype=float)
+        assert faces_find(image) == []
+    drawn = np.asarray(plate.convert("L"), dtype=float)
+    region, before = pixels[y : y + h, x : x + w], drawn[y : y + h, x : x + w]
+    # The characters are gone: the plate is a few flat blocks, no longer black on white.
+    assert region.std() < before.std() / 2
+    assert np.abs(pixels[:40, :40] - drawn[:40, :40]).mean() < 5  # the rest is untouched
 
 
 def test_it_serves_the_unblurred_copy_to_staff_with_a_recorded_reason(

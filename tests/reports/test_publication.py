@@ -133,3 +133,18 @@ def test_it_moves_followers_and_supports_to_the_original_of_a_duplicate(
     assert set(original.subscriptions.values_list("user", flat=True)) == {resident.pk, resident2.pk}
     assert list(original.supports.values_list("user", flat=True)) == [resident.pk]
     assert not duplicate.supports.exists()
+
+
+def test_it_says_what_each_status_means_and_never_shows_contact_details(
+    client: Client, resident: Any, make_report: Any
+) -> None:
+    report = make_report(resident, contact_phone="0611223344", show_name=False)
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    assert "Reçu : la ville va l&#x27;examiner prochainement." in page
+    english = client.get(f"/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Received: the city will look at it soon." in english
+    for url in (f"/reports/{report.pk}/", f"/open311/v2/requests/{report.pk}.json"):
+        body = client.get(url).content.decode()
+        assert "alice" not in body.lower() and "0611223344" not in body
+    (request,) = client.get(f"/open311/v2/requests/{report.pk}.json").json()
+    assert not {"email", "first_name", "last_name", "phone"} & set(request)

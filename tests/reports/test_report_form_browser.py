@@ -31,14 +31,21 @@ def categories(department: Any) -> None:
         ("tag", "Propreté", "Tag ou graffiti", "Tag or graffiti"),
     ]:
         Category.objects.create(
-            service_code=code, group=group, name=name, name_en=name_en, department=department
+            service_code=code,
+            group=group,
+            name=name,
+            name_en=name_en,
+            department=department,
+            description="Un trou dans la chaussée." if code == "nid-de-poule" else "",
+            description_en="A hole in the road." if code == "nid-de-poule" else "",
         )
 
 
 def shown_options(page: Page) -> list[str]:
+    """The names of the category radios a resident can see."""
     return page.locator("#id_category").evaluate(
-        "select => [...select.querySelectorAll('optgroup option')]"
-        ".filter(o => !o.hidden).map(o => o.text.trim())"
+        "box => [...box.querySelectorAll('.category-choice label')]"
+        ".filter(label => label.checkVisibility()).map(label => label.textContent.trim())"
     )
 
 
@@ -57,9 +64,7 @@ def test_it_filters_the_categories_as_the_resident_types(
     assert len(shown_options(page)) == 4
     search.fill("lampa")
     assert shown_options(page) == ["Lampadaire éteint"]
-    expect(page.get_by_label("Quel est le problème ?")).to_have_value(
-        str(Category.objects.get(service_code="eclairage").pk)
-    )
+    expect(page.get_by_role("radio", name="Lampadaire éteint")).to_be_checked()
     expect(page.locator("#category-search-status")).to_have_text("1 catégorie correspond.")
     search.fill("voirie")  # a group's name shows its categories; accents and case ignored
     assert shown_options(page) == ["Nid-de-poule", "Trottoir abîmé"]
@@ -70,6 +75,10 @@ def test_it_filters_the_categories_as_the_resident_types(
     expect(page.locator("#category-search-status")).to_contain_text("Aucune catégorie")
     search.fill("")
     assert len(shown_options(page)) == 4
+    search.fill("chaussée")  # descriptions are searched too
+    assert shown_options(page) == ["Nid-de-poule"]
+    search.press("Enter")  # to the choices, not sending the form
+    expect(page.get_by_role("radio", name="Nid-de-poule")).to_be_focused()
     assert_accessible(page)
 
 
@@ -85,15 +94,21 @@ def test_it_searches_the_english_names_on_an_english_page(
     context.close()
 
 
-def test_it_keeps_the_plain_select_without_javascript(
+def test_it_offers_radios_with_their_descriptions_without_javascript(
     browser: Browser, live_server: Any, categories: None
 ) -> None:
     context = browser.new_context(locale="fr-FR", viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
     page.goto(live_server.url + "/reports/new/")
     expect(page.get_by_label("Chercher une catégorie")).to_be_hidden()
-    page.get_by_label("Quel est le problème ?").select_option(label="Tag ou graffiti")
-    context.close()
+    choices = page.get_by_role("group", name="Quel est le problème ?")
+    expect(choices.get_by_role("group", name="Voirie").get_by_role("radio")).to_have_count(2)
+    pothole = page.get_by_role("radio", name="Nid-de-poule")
+    expect(pothole).to_have_accessible_description("Un trou dans la chaussée.")
+    expect(page.get_by_text("Un trou dans la chaussée.")).to_be_visible()
+    page.get_by_text("Tag ou graffiti").click()  # the label is the target
+    expect(page.get_by_role("radio", name="Tag ou graffiti")).to_be_checked()
+    context.close()  # (axe needs JavaScript: the same radios are checked with it above)
 
 
 def test_it_sets_the_coordinates_from_a_click_or_a_dragged_pin(

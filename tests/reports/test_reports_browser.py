@@ -44,7 +44,7 @@ def test_it_lets_a_resident_file_a_report_with_a_photo_on_a_phone(
     assert_accessible(page)
 
     # A first attempt without a description: refused, the photo and position kept.
-    page.get_by_label("Quel est le problème ?").select_option(label="Nid-de-poule")
+    page.get_by_role("radio", name="Nid-de-poule").check()
     page.get_by_label("Latitude").fill(str(INSIDE[0]))
     page.get_by_label("Longitude").fill(str(INSIDE[1]))
     page.get_by_label("Photos (5 au plus)").set_input_files(str(photo))
@@ -84,10 +84,15 @@ def test_it_lets_a_triager_answer_in_the_admin_and_the_resident_see_it(
     mailoutbox: Any,
 ) -> None:
     from civic.actors import Actor, Channel
+    from civic.models import Department
     from reports.services import report_submit
 
     category = Category.objects.create(
         service_code="eclairage", name="Lampadaire éteint", group="Éclairage", department=department
+    )
+    lighting = Department.objects.create(code="eclairage", name="Éclairage public")
+    Category.objects.create(
+        service_code="feu", name="Feu tricolore", group="Éclairage", department=lighting
     )
     report = report_submit(
         actor=Actor(channel=Channel.WEB, user=resident),
@@ -107,11 +112,14 @@ def test_it_lets_a_triager_answer_in_the_admin_and_the_resident_see_it(
     page.get_by_role("button", name="Connexion").click()
     page.goto(live_server.url + "/admin/reports/report/")
     page.get_by_role("link", name=str(report.pk), exact=True).click()
+    page.locator("#id_category").select_option(label="Éclairage · Feu tricolore")
     page.get_by_label("Passer au statut").select_option(label="Pris en compte")
     page.get_by_label("Réponse publique").fill("Une équipe passera cette semaine.")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator(".messagelist")).to_be_visible()
     staff.close()
+    report.refresh_from_db()
+    assert report.department == lighting  # routed to the new category's department
 
     tasks.run()
     (message,) = [m for m in mailoutbox if m.to == [resident.email]]
@@ -123,8 +131,39 @@ def test_it_lets_a_triager_answer_in_the_admin_and_the_resident_see_it(
     page.goto(live_server.url + report.get_absolute_url())
     expect(page.locator(".report__status")).to_contain_text("Pris en compte")
     expect(page.get_by_text("Une équipe passera cette semaine.")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Catégorie changée de Lampadaire éteint en Feu tricolore ; transmis à Éclairage public."
+        )
+    ).to_be_visible()
+    assert_accessible(page)
     page.goto(live_server.url + "/reports/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Signalements")
     expect(page.get_by_role("region", name="Carte des signalements ouverts")).to_be_visible()
     assert_accessible(page)
     resident_context.close()
+
+
+def test_it_names_the_reports_on_the_map_in_the_page_language(
+    browser: Any, live_server: Any, resident: Any, districts: Any, department: Any
+) -> None:
+    from civic.actors import Actor, Channel
+    from reports.services import report_submit
+
+    category = Category.objects.create(
+        service_code="nid-de-poule", name="Nid-de-poule", name_en="Pothole", department=department
+    )
+    report = report_submit(
+        actor=Actor(channel=Channel.WEB, user=resident),
+        category=category,
+        description="Un trou",
+        lat=INSIDE[0],
+        lon=INSIDE[1],
+    )
+    for locale, name in (("en-GB", "Pothole"), ("fr-FR", "Nid-de-poule")):
+        context = browser.new_context(locale=locale, viewport=PHONE)
+        page = context.new_page()
+        page.goto(live_server.url + "/reports/")
+        marker = page.locator(".leaflet-marker-icon").first
+        expect(marker).to_have_attribute("alt", f"#{report.pk} {name}")
+        context.close()

@@ -49,8 +49,35 @@ def test_it_exports_csv_without_personal_fields(
     assert response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows[0][0] == "id" and rows[1][0] == str(report.pk)
+    assert rows[0][0] == "Numéro" and rows[1][0] == str(report.pk)
     assert "alice" not in body and "0600000000" not in body
+
+
+def test_it_exports_csv_in_the_language_of_the_staff_member(
+    client: Client, resident: Any, triager: Any, make_report: Any, category: Any
+) -> None:
+    category.name_en = "Pothole"
+    category.save()
+    report = make_report(resident)
+    client.force_login(triager)
+    action = {"action": "export_csv", "_selected_action": [report.pk]}
+
+    def export() -> list[list[str]]:
+        response = client.post("/admin/reports/report/", action)
+        return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    header, row = export()
+    assert header[:7] == [
+        "Numéro", "Envoyé", "Catégorie", "Statut", "Priorité", "Quartier", "Service",
+    ]  # fmt: skip
+    assert row[2:5] == ["Nid-de-poule", "Ouvert", "Normale"]
+    triager.language = "en"
+    triager.save()
+    header, row = export()
+    assert header[:7] == [
+        "Number", "Sent", "Category", "Status", "Priority", "District", "Department",
+    ]  # fmt: skip
+    assert row[2:5] == ["Pothole", "Open", "Normal"]
 
 
 def test_it_exports_large_lists_in_the_background(
@@ -64,6 +91,8 @@ def test_it_exports_large_lists_in_the_background(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("reports.staff.EXPORT_INLINE_MAX", 1)
+    department_agent.language = "en"  # the file is written in the requester's language
+    department_agent.save()
     mine = [make_report(resident) for _ in range(2)]
     water = Category.objects.create(
         service_code="fuite", name="Fuite", department=Department.objects.create(code="eau")
@@ -83,6 +112,8 @@ def test_it_exports_large_lists_in_the_background(
     url = f"/reports/exports/{url}"
     response = client.get(url)
     body = b"".join(response.streaming_content).decode()
-    assert [row[0] for row in csv.reader(io.StringIO(body))][1:] == [str(r.pk) for r in mine]
+    rows = list(csv.reader(io.StringIO(body)))
+    assert [row[0] for row in rows] == ["Number", *[str(r.pk) for r in mine]]
+    assert {row[3] for row in rows[1:]} == {"Open"}
     client.force_login(resident)
     assert client.get(url).status_code == 302

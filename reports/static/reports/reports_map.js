@@ -21,7 +21,9 @@
     } else {
       var link = document.createElement("a");
       link.href = p.url;
-      link.textContent = (p.icon ? p.icon + " " : "") + "#" + p.id + " " + p.category;
+      // Tiles carry the French and the English name: the page's language picks.
+      var name = document.documentElement.lang.indexOf("en") === 0 ? p.category_en : p.category;
+      link.textContent = (p.icon ? p.icon + " " : "") + "#" + p.id + " " + (name || p.category);
       L.marker(ll, { alt: link.textContent }).bindPopup(link).addTo(layer);
     }
   }

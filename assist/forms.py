@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from assist import scopes as mandate_scopes
+from assist.models import Mandate, Organisation
+
+DURATIONS = [
+    (1, _("Today only")),
+    (31, _("One month")),
+    (92, _("Three months")),
+    (183, _("Six months")),
+    (365, _("One year")),
+]
+
+
+class MandateForm(forms.Form):
+    """Record a mandate for a resident found by email, or for a new account without email."""
+
+    WHO_ACCOUNT = "account"
+    WHO_NEW = "new"
+
+    who = forms.ChoiceField(
+        label=_("The resident"),
+        choices=[
+            (WHO_ACCOUNT, _("has an account: find it by email address")),
+            (WHO_NEW, _("has no email address: create an account for them")),
+        ],
+        widget=forms.RadioSelect,
+        initial=WHO_ACCOUNT,
+    )
+    email = forms.EmailField(
+        label=_("Resident's email address"),
+        required=False,
+        help_text=_("The address they signed up with."),
+    )
+    display_name = forms.CharField(
+        label=_("Resident's name"),
+        required=False,
+        max_length=150,
+        help_text=_("Only for a new account: the name printed on the mandate."),
+    )
+    language = forms.ChoiceField(
+        label=_("Resident's language"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text=_("Only for a new account: the language of the mandate and of the pages."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("The mandate allows"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=(),
+    )
+    days = forms.TypedChoiceField(
+        label=_("For how long"), choices=DURATIONS, coerce=int, initial=92
+    )
+    confirmation = forms.ChoiceField(
+        label=_("The resident confirms"),
+        choices=[
+            (Mandate.Confirmation.PAPER, _("by signing the printed mandate now")),
+            (Mandate.Confirmation.EMAIL, _("by a link sent to their email address")),
+        ],
+        widget=forms.RadioSelect,
+        initial=Mandate.Confirmation.PAPER,
+    )
+
+    organisation = forms.ModelChoiceField(
+        label=_("For the organisation"), queryset=Organisation.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        self.only_organisation = organisations[0] if len(organisations) == 1 else None
+        if self.only_organisation is not None:
+            # One organisation: nothing to choose (and nothing to show).
+            self.fields["organisation"].initial = self.only_organisation
+            self.fields["organisation"].required = False
+            self.fields["organisation"].widget = forms.HiddenInput()
+        self.fields["scopes"].choices = [  # type: ignore[attr-defined]
+            (scope.code, f"{scope.label} — {scope.description}")
+            for scope in mandate_scopes.scopes()
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        from civic.models import User
+
+        cleaned = super().clean() or {}
+        if not cleaned.get("organisation") and self.only_organisation is not None:
+            cleaned["organisation"] = self.only_organisation
+        who = cleaned.get("who")
+        if who == self.WHO_ACCOUNT:
+            email = (cleaned.get("email") or "").strip().lower()
+            if not email:
+                self.add_error("email", _("Write the resident's email address."))
+            else:
+                resident = User.objects.filter(email__iexact=email, is_active=True).first()
+                if resident is None:
+                    self.add_error(
+                        "email",
+                        _(
+                            "No account uses this address. Check it with the resident, or "
+                            "choose “has no email address” to create an account."
+                        ),
+                    )
+                cleaned["resident"] = resident
+        elif who == self.WHO_NEW:
+            if not (cleaned.get("display_name") or "").strip():
+                self.add_error("display_name", _("Write the resident's name."))
+            if not cleaned.get("language"):
+                self.add_error("language", _("Choose a language."))
+            if cleaned.get("confirmation") == Mandate.Confirmation.EMAIL:
+                self.add_error(
+                    "confirmation",
+                    _("A resident without email confirms by signing the printed mandate."),
+                )
+        return cleaned

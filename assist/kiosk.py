@@ -1,0 +1,106 @@
+"""Kiosk mode: recognising a registered terminal's browser, and what changes on it.
+
+A member of staff activates a terminal from its own browser (``assist:kiosk_activate``): the
+browser receives a signed, long-lived cookie holding the terminal's id and a random token; only
+the token's SHA-256 is stored. ``KioskMiddleware`` recognises the cookie on each request and sets
+``request.kiosk_terminal`` (the row) and ``request.civic_terminal`` (a ``Ref``, which
+``civic.actors.Actor.from_request`` reads without importing this app). On a terminal, every
+response is ``no-store`` and a signed-in session expires after a few idle minutes, server-side,
+so nothing is left for the next person even without JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+from assist.models import KioskTerminal
+
+COOKIE_NAME = "civic_kiosk"
+COOKIE_SALT = "assist.kiosk"
+# Chromium caps cookie lifetimes at 400 days; the cookie is refreshed while the terminal is used.
+COOKIE_MAX_AGE = 400 * 24 * 3600
+LAST_SEEN_EVERY = timedelta(minutes=5)
+
+
+def idle_seconds() -> int:
+    """A session on a terminal ends after this long without a request (server-side)."""
+    return int(getattr(settings, "CIVIC_KIOSK_IDLE_SECONDS", 180))
+
+
+def set_terminal_cookie(response: HttpResponse, terminal: KioskTerminal, token: str) -> None:
+    response.set_signed_cookie(
+        COOKIE_NAME,
+        f"{terminal.pk}:{token}",
+        salt=COOKIE_SALT,
+        max_age=COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def terminal_of(request: HttpRequest) -> tuple[KioskTerminal | None, str]:
+    """The active terminal whose cookie this browser holds, and the cookie's token."""
+    try:
+        value = request.get_signed_cookie(COOKIE_NAME, salt=COOKIE_SALT)
+    except (KeyError, signing.BadSignature):
+        return None, ""
+    if not value:
+        return None, ""
+    terminal_id, _sep, token = value.partition(":")
+    if not terminal_id.isdigit() or not token:
+        return None, ""
+    terminal = KioskTerminal.objects.filter(pk=int(terminal_id), is_active=True).first()
+    if terminal is None or not terminal.matches(token):
+        return None, ""
+    return terminal, token
+
+
+class KioskMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        terminal, token = terminal_of(request)
+        request.kiosk_terminal = terminal  # type: ignore[attr-defined]
+        if terminal is not None:
+            request.civic_terminal = terminal.as_ref()  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if terminal is None:
+            return response
+        # Nothing from a resident's session stays in the shared browser's cache.
+        add_never_cache_headers(response)
+        patch_cache_control(response, no_store=True, private=True)
+        session: Any = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            # Sliding: each request gives the session a few more minutes, then it is gone.
+            session.set_expiry(idle_seconds())
+        now = timezone.now()
+        if terminal.last_seen_at is None or terminal.last_seen_at < now - LAST_SEEN_EVERY:
+            KioskTerminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
+            set_terminal_cookie(response, terminal, token)
+        return response
+
+
+def kiosk_context(request: HttpRequest) -> dict[str, Any]:
+    """Template context: ``kiosk`` (the terminal or None) and its idle timings."""
+    terminal = getattr(request, "kiosk_terminal", None)
+    if terminal is None:
+        return {"kiosk": None}
+    idle = idle_seconds()
+    return {
+        "kiosk": terminal,
+        # The page warns a minute before the end, then clears the session half a minute before
+        # the server would: the screen is wiped, not just the session.
+        "kiosk_warn_after": max(idle - 60, 10),
+        "kiosk_clear_after": max(idle - 30, 20),
+        "kiosk_idle_seconds": idle,
+    }

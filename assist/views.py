@@ -1,0 +1,486 @@
+"""Pages of the assist app: mediators acting under mandate, residents confirming and revoking
+their mandates, and kiosk terminals. Views parse, check access, call a service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from assist import scopes as mandate_scopes
+from assist import selectors, services
+from assist.forms import MandateForm
+from assist.kiosk import set_terminal_cookie
+from assist.models import KioskTerminal, Mandate
+from assist.qr import qr_svg
+from civic.actors import Actor, Channel
+from civic.errors import CivicError, NotAllowed, NotFound
+from consent import selectors as consent_selectors
+from consent import services as consent_services
+from consent.models import ConsentEvent, Purpose
+
+if TYPE_CHECKING:
+    from civic.models import User
+
+View = Callable[..., HttpResponseBase]
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _refused(request: HttpRequest, exc: CivicError, *, back: str) -> HttpResponse:
+    """A refusal as its own page with the right status: 403 for a mandate that does not allow it."""
+    return render(
+        request,
+        "assist/refused.html",
+        {"message": exc.message, "back": back},
+        status=exc.status_code,
+    )
+
+
+# --- Mediators -------------------------------------------------------------------------------
+
+
+def mediator_required(view: View) -> View:
+    """Signed in, with the mediator role, member of an active organisation (MFA: middleware)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not selectors.is_mediator(_user(request)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _mediator(request: HttpRequest) -> Actor:
+    return Actor(channel=Channel.MEDIATOR, user=_user(request))
+
+
+def _mandate(request: HttpRequest, pk: int) -> Mandate:
+    try:
+        return selectors.mandate_for_mediator(_user(request), pk)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _detail_url(mandate: Mandate, anchor: str = "") -> str:
+    return reverse("assist:mandate_detail", args=[mandate.pk]) + (f"#{anchor}" if anchor else "")
+
+
+@mediator_required
+@never_cache
+def mediator_home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "assist/mediator_home.html",
+        {
+            "organisations": selectors.mediator_organisations(user),
+            "current": selectors.mandates_for_mediator(user, current_only=True),
+            "waiting": selectors.mandates_waiting(user),
+        },
+    )
+
+
+@mediator_required
+@never_cache
+def mandate_new(request: HttpRequest) -> HttpResponse:
+    organisations = selectors.mediator_organisations(_user(request))
+    form = MandateForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["who"] == MandateForm.WHO_NEW:
+                mandate = services.mandate_record_for_new_resident(
+                    actor=_mediator(request),
+                    organisation=data["organisation"],
+                    display_name=data["display_name"],
+                    language=data["language"],
+                    scopes=data["scopes"],
+                    days=data["days"],
+                )
+            else:
+                mandate = services.mandate_record(
+                    actor=_mediator(request),
+                    organisation=data["organisation"],
+                    resident=data["resident"],
+                    scopes=data["scopes"],
+                    days=data["days"],
+                    confirmation=data["confirmation"],
+                )
+        except CivicError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The mandate is recorded. It acts once the resident has confirmed it."),
+            )
+            return redirect(_detail_url(mandate))
+    return render(
+        request, "assist/mandate_new.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@mediator_required
+@never_cache
+def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    mandate = _mandate(request, pk)
+    context: dict[str, Any] = {"mandate": mandate, "current": mandate.is_current()}
+    if mandate.is_current():
+        services.mandate_view_record(actor=_mediator(request), mandate=mandate)
+        acting = Actor(
+            channel=Channel.MEDIATOR,
+            user=_user(request),
+            on_behalf_of=mandate.resident,
+            mandate=mandate.as_ref(),
+        )
+        if mandate_scopes.CONSENT in mandate.scopes:
+            state = consent_selectors.consent_state(
+                consent_selectors.subject_of_user(mandate.resident)
+            )
+            context["purposes"] = [
+                {"purpose": purpose, "latest": state.get(purpose.code)}
+                for purpose in consent_selectors.purposes_for_choice()
+            ]
+            context["events"] = consent_selectors.my_consent_events(actor=acting).order_by("-seq")[
+                :20
+            ]
+        if mandate_scopes.EXPORT in mandate.scopes:
+            context["exports"] = consent_selectors.my_exports(actor=acting)[:5]
+    return render(request, "assist/mandate_detail.html", context)
+
+
+@mediator_required
+@never_cache
+def mandate_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mandate as a form to print and sign: the notice, its fingerprint, signature lines."""
+    return render(request, "assist/mandate_print.html", {"mandate": _mandate(request, pk)})
+
+
+@mediator_required
+@require_POST
+def mandate_confirm_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    mandate = _mandate(request, pk)
+    try:
+        services.mandate_confirm_paper(actor=_mediator(request), mandate=mandate)
+    except NotAllowed as exc:
+        return _refused(request, exc, back=_detail_url(mandate))
+    except CivicError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The mandate is confirmed: you can act for the resident."))
+    return redirect(_detail_url(mandate))
+
+
+@mediator_required
+@require_POST
+def mandate_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    mandate = _mandate(request, pk)
+    try:
+        services.mandate_confirmation_resend(actor=_mediator(request), mandate=mandate)
+    except NotAllowed as exc:
+        return _refused(request, exc, back=_detail_url(mandate))
+    except CivicError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("A new confirmation link is on its way to the resident."))
+    return redirect(_detail_url(mandate))
+
+
+@mediator_required
+@require_POST
+def mandate_consent(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    mandate = _mandate(request, pk)
+    purpose = get_object_or_404(Purpose, code=code)
+    try:
+        event = services.consent_choice_on_behalf(
+            actor=_mediator(request),
+            mandate=mandate,
+            purpose=purpose,
+            action=request.POST.get("action", ""),
+            language=get_language(),
+        )
+    except NotAllowed as exc:
+        return _refused(request, exc, back=_detail_url(mandate))
+    except CivicError as exc:
+        messages.error(request, exc.message)
+        return redirect(_detail_url(mandate, "consents"))
+    messages.success(
+        request,
+        _("The resident's choice is recorded: %(kind)s — %(purpose)s.")
+        % {"kind": event.get_kind_display(), "purpose": purpose.title},
+    )
+    return redirect(_detail_url(mandate, "consents"))
+
+
+@mediator_required
+@never_cache
+def mandate_receipt(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
+    mandate = _mandate(request, pk)
+    if not mandate.allows(mandate_scopes.CONSENT):
+        return _refused(
+            request,
+            NotAllowed(_("This mandate does not allow it: nothing was done.")),
+            back=_detail_url(mandate),
+        )
+    acting = Actor(
+        channel=Channel.MEDIATOR,
+        user=_user(request),
+        on_behalf_of=mandate.resident,
+        mandate=mandate.as_ref(),
+    )
+    try:
+        event = consent_selectors.my_consent_event(actor=acting, seq=seq)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(
+        request,
+        "assist/receipt.html",
+        {"event": event, "back": _detail_url(mandate, "consents"), "qr": None},
+    )
+
+
+@mediator_required
+@require_POST
+def mandate_export(request: HttpRequest, pk: int) -> HttpResponse:
+    mandate = _mandate(request, pk)
+    try:
+        _archive, created = services.export_request_on_behalf(
+            actor=_mediator(request), mandate=mandate
+        )
+    except NotAllowed as exc:
+        return _refused(request, exc, back=_detail_url(mandate))
+    except CivicError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The export is being prepared. Reload this page in a moment to download it.")
+            if created
+            else _("An export is already being prepared: one at a time."),
+        )
+    return redirect(_detail_url(mandate, "export"))
+
+
+@mediator_required
+@never_cache
+def mandate_export_download(request: HttpRequest, pk: int, archive_id: str) -> HttpResponseBase:
+    """Served only to a mediator whose organisation holds a current export mandate; logged."""
+    mandate = _mandate(request, pk)
+    try:
+        archive = services.export_download_on_behalf(
+            actor=_mediator(request), mandate=mandate, archive_id=str(archive_id)
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except CivicError as exc:
+        return _refused(request, exc, back=_detail_url(mandate, "export"))
+    response = FileResponse(
+        archive.file.open("rb"),
+        as_attachment=True,
+        filename=f"data-{archive.ready_at:%Y-%m-%d}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@mediator_required
+@require_POST
+def mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    mandate = _mandate(request, pk)
+    try:
+        services.mandate_revoke(actor=_mediator(request), mandate=mandate)
+    except CivicError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The mandate is revoked."))
+    return redirect(_detail_url(mandate))
+
+
+# --- Residents: confirming and revoking their mandates ---------------------------------------
+
+
+@never_cache
+def mandate_confirm_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: shows the notice; a POST confirms (a link preview never does)."""
+    try:
+        mandate = services.mandate_by_link(token=token)
+    except NotFound as exc:
+        return render(request, "assist/link_expired.html", {"message": exc.message}, status=404)
+    if request.method == "POST":
+        try:
+            services.mandate_confirm_link(token=token)
+        except NotFound as exc:
+            return render(request, "assist/link_expired.html", {"message": exc.message}, status=404)
+        return render(request, "assist/mandate_confirmed.html", {"mandate": mandate})
+    return render(request, "assist/mandate_confirm.html", {"mandate": mandate})
+
+
+@login_required
+@never_cache
+def my_mandates(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "assist/my_mandates.html", {"mandates": selectors.my_mandates(_user(request))}
+    )
+
+
+@login_required
+@require_POST
+def my_mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: the resident ends a mandate, whatever its state."""
+    try:
+        mandate = selectors.my_mandate(_user(request), pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    try:
+        services.mandate_revoke(actor=Actor.from_request(request), mandate=mandate)
+    except CivicError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "The mandate of %(organisation)s is revoked: "
+                "its mediators can no longer act for you."
+            )
+            % {"organisation": mandate.organisation.name},
+        )
+    return redirect("assist:my_mandates")
+
+
+# --- Kiosk terminals -------------------------------------------------------------------------
+
+
+def _terminal(request: HttpRequest) -> KioskTerminal | None:
+    return getattr(request, "kiosk_terminal", None)
+
+
+def kiosk_required(view: View) -> View:
+    """Kiosk pages exist only on a registered terminal; elsewhere they lead to the usual pages."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if _terminal(request) is None:
+            return redirect("consent:my_data" if request.user.is_authenticated else "home")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@kiosk_required
+def kiosk_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "assist/kiosk_home.html", {"cleared": "cleared" in request.GET})
+
+
+@kiosk_required
+@login_required
+def kiosk_consents(request: HttpRequest) -> HttpResponse:
+    subject = consent_selectors.subject_of_user(_user(request))
+    state = consent_selectors.consent_state(subject)
+    purposes = [
+        {"purpose": purpose, "latest": state.get(purpose.code)}
+        for purpose in consent_selectors.purposes_for_choice()
+    ]
+    return render(request, "assist/kiosk_consents.html", {"purposes": purposes})
+
+
+CONSENT_CHOICES = {
+    "give": consent_services.consent_give,
+    "withdraw": consent_services.consent_withdraw,
+    "object": consent_services.consent_object,
+}
+
+
+@kiosk_required
+@login_required
+@require_POST
+def kiosk_consent_choice(request: HttpRequest, code: str) -> HttpResponse:
+    purpose = get_object_or_404(Purpose, code=code)
+    action = CONSENT_CHOICES.get(request.POST.get("action", ""))
+    if action is None:
+        messages.error(request, _("Unknown choice."))
+        return redirect("assist:kiosk_consents")
+    try:
+        # Actor.from_request: the kiosk channel and the terminal, from KioskMiddleware.
+        event = action(actor=Actor.from_request(request), purpose=purpose, language=get_language())
+    except CivicError as exc:
+        messages.error(request, exc.message)
+        return redirect("assist:kiosk_consents")
+    return redirect("assist:kiosk_receipt", seq=event.seq)
+
+
+@kiosk_required
+@login_required
+def kiosk_receipt(request: HttpRequest, seq: int) -> HttpResponse:
+    """Printable, with a QR code of the receipt's address to find it again from a phone."""
+    try:
+        event: ConsentEvent = consent_selectors.my_consent_event(
+            actor=Actor.from_request(request), seq=seq
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    url = request.build_absolute_uri(reverse("consent:receipt", args=[event.seq]))
+    return render(
+        request,
+        "assist/receipt.html",
+        {
+            "event": event,
+            "qr": qr_svg(url),
+            "receipt_url": url,
+            "back": reverse("assist:kiosk_consents"),
+        },
+    )
+
+
+@require_POST
+def kiosk_finish(request: HttpRequest) -> HttpResponse:
+    """Sign out and forget everything: session, then the browser's cache and storage."""
+    logout(request)  # flushes the session
+    response = redirect(reverse("assist:kiosk_home") + "?cleared=1")
+    # Not "cookies": the terminal's own cookie must stay.
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@kiosk_required
+def kiosk_ping(request: HttpRequest) -> HttpResponse:
+    """The idle script's "I am still here": a request that keeps the session alive."""
+    return HttpResponse(status=204)
+
+
+@staff_member_required
+@never_cache
+def kiosk_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make this browser the terminal: sets its cookie, then signs the staff member out."""
+    if not request.user.has_perm("assist.change_kioskterminal"):
+        raise PermissionDenied
+    terminal = get_object_or_404(KioskTerminal, pk=pk)
+    if request.method == "POST":
+        try:
+            token = services.kiosk_activate(actor=Actor.from_request(request), terminal=terminal)
+        except CivicError as exc:
+            messages.error(request, exc.message)
+            return redirect("admin:assist_kioskterminal_change", terminal.pk)
+        logout(request)  # the terminal must not stay signed in as staff
+        response = redirect("assist:kiosk_home")
+        set_terminal_cookie(response, terminal, token)
+        return response
+    return render(request, "assist/kiosk_activate.html", {"terminal": terminal})
