@@ -179,7 +179,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "civic.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"civic-{CHECKOUT_ID}",
         }

@@ -183,13 +183,18 @@ def _clusters(reports: Any, z: int, x: int, y: int) -> Any:
 
 
 def tile_geojson(z: int, x: int, y: int) -> tuple[bytes, int, bool]:
-    """The tile's GeoJSON body, the cache version it belongs to, and whether it was cached."""
-    version = _version(_area_key(z, x, y))
-    key = f"reports:tile:{version}:{z}:{x}:{y}"
-    body = cache.get(key)
-    if body is not None:
-        return body, version, True
+    """The tile's GeoJSON body, the cache version it belongs to, and whether it was cached.
+
+    The tile is stored with the version of its area it was computed under; one round trip
+    reads both, and a tile of an older version is a miss.
+    """
+    area, key = _area_key(z, x, y), f"reports:tile:{z}:{x}:{y}"
+    found = cache.get_many([area, key])
+    version = int(found[area]) if area in found else _version(area)
+    stored = found.get(key)
+    if stored is not None and stored[0] == version:
+        return stored[1], version, True
     collection = {"type": "FeatureCollection", "features": _features(z, x, y)}
     body = json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()
-    cache.set(key, body, CACHE_SECONDS)
+    cache.set(key, (version, body), CACHE_SECONDS)
     return body, version, False
