@@ -187,6 +187,12 @@ def mandate_record(
         notice_sha256=sha256_text(text),
         confirmation=confirmation,
     )
+    AccessLog.record(
+        actor=_mandate_actor(mediator=mediator, mandate=mandate),
+        subject=_subject(resident),
+        what=_city_language(_("mandate recorded by a mediator, waiting for your confirmation")),
+        obj=mandate,
+    )
     if confirmation == Mandate.Confirmation.EMAIL:
         _send_confirmation(mandate)
     return mandate
@@ -308,6 +314,13 @@ def mandate_revoke(*, actor: Actor, mandate: Mandate) -> Mandate:
     mandate.save(
         update_fields=["revoked_at", "revoked_by", "revoked_by_role", "confirmation_token_hash"]
     )
+    if role != "resident":  # the resident's own revocation is no access to their data
+        AccessLog.record(
+            actor=_mandate_actor(mediator=user, mandate=mandate) if role == "mediator" else actor,
+            subject=_subject(mandate.resident),
+            what=_city_language(_("mandate revoked")),
+            obj=mandate,
+        )
     return mandate
 
 

@@ -66,7 +66,7 @@ def test_the_resident_sees_each_act_with_the_organisation_never_the_mediator(
     accesses = AccessLog.objects.filter(subject__user=resident).order_by("at", "id")
     assert all(entry.channel == "mediator" for entry in accesses)
     assert all(entry.actor_ref_id == str(mandate.pk) for entry in accesses)
-    assert len(accesses) == 3  # confirmed on paper, page viewed, consent recorded
+    assert len(accesses) == 4  # recorded, confirmed on paper, page viewed, consent recorded
 
     page = client_for(resident).get("/my-data/").content.decode()
     accessed = page[page.index('id="accesses"') :]

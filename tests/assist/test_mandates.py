@@ -188,3 +188,33 @@ def test_it_gives_the_mediator_role_with_the_membership(mediator: Any) -> None:
     mediator_role_sync(user=mediator)
     mediator = User.objects.get(pk=mediator.pk)  # a fresh permission cache
     assert not mediator.has_perm("assist.act_for_resident")
+
+
+def test_the_resident_sees_a_mandate_recorded_and_revoked_by_the_organisation(
+    mediator_client: Client, resident: Any, make_mandate: Any, organisation: Any
+) -> None:
+    mandate = make_mandate(resident, confirmed=False)
+    mediator_client.post(f"/assist/mandates/{mandate.pk}/revoke/")
+    mandate.refresh_from_db()
+    assert mandate.revoked_by_role == "mediator"
+
+    alice = client_for(resident)
+    page = alice.get("/my-data/").content.decode()
+    accesses = page[page.index('id="accesses"') :]
+    # Journal entries are written in the city's language (French here).
+    assert "mandat enregistré par un médiateur" in accesses
+    assert "mandat révoqué" in accesses
+    assert organisation.name in accesses
+    assert "Maud" not in accesses  # the mediator's name is never shown
+
+
+def test_a_residents_own_revocation_is_not_an_access(resident: Any, make_mandate: Any) -> None:
+    from consent.models import AccessLog
+
+    mandate = make_mandate(resident)
+    before = AccessLog.objects.count()
+    client_for(resident).post(f"/my-data/mandates/{mandate.pk}/revoke/")
+
+    mandate.refresh_from_db()
+    assert mandate.revoked_by_role == "resident"
+    assert AccessLog.objects.count() == before
