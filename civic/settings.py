@@ -403,7 +403,7 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 
 # Content-Security-Policy: our own origin only, scripts and styles by nonce, enforced
-# (tests/civic/test_csp_browser.py crawls the demo city in chromium and fails on a violation).
+# (tests/civic/test_crawl_browser.py crawls the demo city in chromium and fails on a violation).
 # CIVIC_CSP_ENFORCE=0 turns it into report-only, to diagnose a page; violations are logged.
 _csp = {
     "DIRECTIVES": {
