@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from assist.models import KioskTerminal
+from assist.qr import qr_svg
+from civic.city import absolute_url
 
 COOKIE_NAME = "civic_kiosk"
 COOKIE_SALT = "assist.kiosk"
@@ -96,8 +98,12 @@ def kiosk_context(request: HttpRequest) -> dict[str, Any]:
     if terminal is None:
         return {"kiosk": None}
     idle = idle_seconds()
+    page_url = absolute_url(request.get_full_path())
     return {
         "kiosk": terminal,
+        # "Continue on your phone": the page's address as a QR code (drawn only when shown).
+        "kiosk_page_url": page_url,
+        "kiosk_page_qr": lambda: qr_svg(page_url),
         # The page warns a minute before the end, then clears the session half a minute before
         # the server would: the screen is wiped, not just the session.
         "kiosk_warn_after": max(idle - 60, 10),

@@ -114,7 +114,7 @@ def test_a_resident_gives_consent_at_a_kiosk_and_clears_it(
     assert button.bounding_box()["height"] >= 64  # type: ignore[index]
     button.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Consent receipt")
-    expect(page.locator("svg.qr")).to_be_visible()
+    expect(page.locator("main svg.qr")).to_be_visible()
     assert_accessible(page)
     assert ConsentEvent.objects.get().channel == "kiosk"
 

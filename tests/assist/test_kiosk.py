@@ -71,6 +71,23 @@ def test_staff_activate_a_terminal_which_then_runs_in_kiosk_mode(
     assert 'action="/kiosk/finish/"' in page
 
 
+def test_a_kiosk_page_offers_its_address_as_a_qr_code_to_continue_on_a_phone(
+    terminal: Any, supervisor: Any, client: Client, settings: Any
+) -> None:
+    from assist.qr import qr_svg
+
+    settings.CIVIC_SITE_URL = "https://civic.example.org"
+    browser = activate(terminal, supervisor)
+
+    page = browser.get("/districts/?page=2").content.decode()
+
+    url = "https://civic.example.org/districts/?page=2"
+    assert "Continue on your phone" in page or "Continuer sur votre téléphone" in page
+    assert url in page
+    assert qr_svg(url) in page  # the very code of this page's public address
+    assert 'class="qr"' not in client.get("/districts/").content.decode()  # not off a kiosk
+
+
 def test_a_new_activation_or_switching_off_ends_the_old_browser(
     terminal: Any, supervisor: Any
 ) -> None:
