@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assist import scopes as mandate_scopes
 from assist.models import (
@@ -41,12 +42,6 @@ if TYPE_CHECKING:
 
 # Bump when the wording of templates/assist/mandate_notice.txt changes in substance.
 MANDATE_NOTICE_VERSION = 1
-
-
-def _city_language(text: Any) -> str:
-    # Access-log entries are stored in the city's language, as consent's admin mixin stores them.
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(text)
 
 
 # --- Mandates --------------------------------------------------------------------------------
@@ -190,7 +185,7 @@ def mandate_record(
     AccessLog.record(
         actor=_mandate_actor(mediator=mediator, mandate=mandate),
         subject=_subject(resident),
-        what=_city_language(_("mandate recorded by a mediator, waiting for your confirmation")),
+        what=gettext_lazy("mandate recorded by a mediator, waiting for your confirmation"),
         obj=mandate,
     )
     if confirmation == Mandate.Confirmation.EMAIL:
@@ -259,7 +254,7 @@ def mandate_confirm_paper(*, actor: Actor, mandate: Mandate) -> Mandate:
     AccessLog.record(
         actor=_mandate_actor(mediator=mediator, mandate=mandate),
         subject=_subject(mandate.resident),
-        what=_city_language(_("mandate confirmed on a signed paper form")),
+        what=gettext_lazy("mandate confirmed on a signed paper form"),
         obj=mandate,
     )
     return mandate
@@ -318,7 +313,7 @@ def mandate_revoke(*, actor: Actor, mandate: Mandate) -> Mandate:
         AccessLog.record(
             actor=_mandate_actor(mediator=user, mandate=mandate) if role == "mediator" else actor,
             subject=_subject(mandate.resident),
-            what=_city_language(_("mandate revoked")),
+            what=gettext_lazy("mandate revoked"),
             obj=mandate,
         )
     return mandate
@@ -426,7 +421,7 @@ def export_download_on_behalf(*, actor: Actor, mandate: Mandate, archive_id: str
     AccessLog.record(
         actor=acting,
         subject=_subject(mandate.resident),
-        what=_city_language(_("export of your data downloaded")),
+        what=gettext_lazy("export of your data downloaded"),
         obj=archive,
     )
     return archive

@@ -174,34 +174,42 @@ def mandate_print(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assist/mandate_print.html", {"mandate": _mandate(request, pk)})
 
 
-@mediator_required
-@require_POST
-def mandate_confirm_paper(request: HttpRequest, pk: int) -> HttpResponse:
+def _mandate_step(
+    request: HttpRequest, pk: int, step: Callable[..., Any], done: str
+) -> HttpResponse:
+    """Run a service step on a mandate and go back to its page, saying how it went."""
     mandate = _mandate(request, pk)
     try:
-        services.mandate_confirm_paper(actor=_mediator(request), mandate=mandate)
+        step(actor=_mediator(request), mandate=mandate)
     except NotAllowed as exc:
         return _refused(request, exc, back=_detail_url(mandate))
     except CivicError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The mandate is confirmed: you can act for the resident."))
+        messages.success(request, done)
     return redirect(_detail_url(mandate))
+
+
+@mediator_required
+@require_POST
+def mandate_confirm_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    return _mandate_step(
+        request,
+        pk,
+        services.mandate_confirm_paper,
+        _("The mandate is confirmed: you can act for the resident."),
+    )
 
 
 @mediator_required
 @require_POST
 def mandate_resend(request: HttpRequest, pk: int) -> HttpResponse:
-    mandate = _mandate(request, pk)
-    try:
-        services.mandate_confirmation_resend(actor=_mediator(request), mandate=mandate)
-    except NotAllowed as exc:
-        return _refused(request, exc, back=_detail_url(mandate))
-    except CivicError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("A new confirmation link is on its way to the resident."))
-    return redirect(_detail_url(mandate))
+    return _mandate_step(
+        request,
+        pk,
+        services.mandate_confirmation_resend,
+        _("A new confirmation link is on its way to the resident."),
+    )
 
 
 @mediator_required

@@ -20,15 +20,18 @@ import json
 import unicodedata
 import uuid
 from datetime import UTC
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civic.actors import Actor, Channel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class AppendOnlyError(RuntimeError):
@@ -296,7 +299,7 @@ class AccessLog(HashChained, AppendOnlyModel, ActorFields):
         *,
         actor: Actor,
         subject: Subject,
-        what: str,
+        what: StrOrPromise,
         why: str = "",
         channel: str | None = None,
         obj: models.Model | None = None,
@@ -305,6 +308,9 @@ class AccessLog(HashChained, AppendOnlyModel, ActorFields):
         values = cls.actor_values(actor, actor_subject=_actor_subject(actor))
         if channel:
             values["channel"] = channel
+        # Entries are kept in the city's language, whoever is acting: a lazy text is rendered so.
+        with translation.override(settings.LANGUAGE_CODE):
+            what = str(what)
         return cls.objects.create(
             subject=subject,
             what=what[:255],

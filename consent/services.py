@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civic.actors import Actor
 from civic.city import absolute_url
@@ -381,8 +382,7 @@ def export_request(*, actor: Actor) -> tuple[ExportArchive, bool]:
     archive = ExportArchive.objects.create(user=person, language=person.language or "fr")
     if actor.user is not None and actor.user != person:
         # A mediator (or staff) asked for it: the person sees it in their access history.
-        with translation.override(settings.LANGUAGE_CODE):  # as the admin mixin stores it
-            what = _("export of your data")
+        what = gettext_lazy("export of your data")
         AccessLog.record(actor=actor, subject=subject_for(person), what=what, obj=archive)
     archive_id = str(archive.pk)
     transaction.on_commit(lambda: export_build_task.delay(archive_id=archive_id))

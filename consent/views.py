@@ -7,7 +7,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model, logout
@@ -24,7 +23,7 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -45,12 +44,6 @@ if TYPE_CHECKING:
     from civic.models import User
 
 View = Callable[..., HttpResponse]
-
-
-def _in_city_language(text: Any) -> str:
-    # Access-log entries are stored in the city's language, as the admin mixin stores them.
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(text)
 
 
 def reason_required(
@@ -77,7 +70,7 @@ def reason_required(
                     AccessLog.record(
                         actor=Actor(channel=channel, user=request.user),  # type: ignore[arg-type]
                         subject=subject_for(owner),
-                        what=_in_city_language(what),
+                        what=what,
                         why=reason,
                         channel=channel,
                     )
