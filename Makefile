@@ -45,10 +45,12 @@ seed: venv
 test: system venv messages ## The whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff (lint and format) and mypy
+lint: venv ## ruff (lint and format), mypy, and the layering contracts (Python and templates)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m civic.layering
 
 bench: setup ## Benchmarks in bench/, printing figures
 	@for f in bench/*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) $$f || exit 1; done

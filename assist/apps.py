@@ -7,10 +7,6 @@ class AssistConfig(AppConfig):
     verbose_name = _("Kiosks and mediators")
 
     def ready(self) -> None:
-        from assist import scopes  # noqa: F401 - declares the mandate scopes assist serves
-        from assist.personal_data import register_personal_data
-        from assist.seed import seed_assist
-        from civic.registry import SeedStep, register_seed_step
+        from assist.registrations import register
 
-        register_personal_data()
-        register_seed_step(SeedStep(name="assist", run=seed_assist, order=400))
+        register()

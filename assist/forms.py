@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from assist import scopes as mandate_scopes
 from assist.models import Mandate, Organisation
+from civic.registry import mandate_scopes
 
 DURATIONS = [
     (1, _("Today only")),
@@ -84,8 +84,7 @@ class MandateForm(forms.Form):
             self.fields["organisation"].required = False
             self.fields["organisation"].widget = forms.HiddenInput()
         self.fields["scopes"].choices = [  # type: ignore[attr-defined]
-            (scope.code, f"{scope.label} — {scope.description}")
-            for scope in mandate_scopes.scopes()
+            (scope.code, f"{scope.label} — {scope.description}") for scope in mandate_scopes()
         ]
 
     def clean(self) -> dict[str, Any]:

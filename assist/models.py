@@ -137,7 +137,7 @@ class Mandate(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # Codes of assist.scopes (a JSON list: the set is extended by apps, not by migrations).
+    # Codes of civic.registry.mandate_scopes() (a JSON list: apps extend the set, not migrations).
     scopes = models.JSONField(_("scopes"), default=list)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
@@ -213,9 +213,9 @@ class Mandate(models.Model):
 
     def scope_list(self) -> list[Any]:
         """The scopes as the resident reads them (labels and descriptions, in the page language)."""
-        from assist.scopes import scope
+        from civic.registry import mandate_scope
 
-        return [found for code in self.scopes if (found := scope(code)) is not None]
+        return [found for code in self.scopes if (found := mandate_scope(code)) is not None]
 
     def as_ref(self) -> Ref:
         """How journals name it: the organisation, never the mediator."""

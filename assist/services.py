@@ -21,7 +21,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assist import scopes as mandate_scopes
 from assist.models import (
     MANDATE_MAX_DAYS,
     KioskTerminal,
@@ -31,10 +30,12 @@ from assist.models import (
     sha256_text,
     token_hash,
 )
+from assist.registrations import CONSENT_SCOPE, EXPORT_SCOPE
 from assist.selectors import mediator_organisations
 from civic.actors import Actor, Channel
 from civic.city import absolute_url, city
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from civic.registry import mandate_scopes
 from consent.models import AccessLog, ConsentEvent, ExportArchive, Purpose
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def mandate_notice_render(
     language: str,
 ) -> str:
     """The notice the resident reads and signs, in their language. Its SHA-256 is kept."""
-    chosen = [scope for scope in mandate_scopes.scopes() if scope.code in set(scope_codes)]
+    chosen = [scope for scope in mandate_scopes() if scope.code in set(scope_codes)]
     with translation.override(language):
         return render_to_string(
             "assist/mandate_notice.txt",
@@ -140,7 +141,7 @@ def mandate_record(
     """Record a mandate, waiting for the resident's confirmation (signed paper or email link)."""
     mediator = _check_member(actor, organisation)
     codes = sorted(set(scopes))
-    known = {scope.code for scope in mandate_scopes.scopes()}
+    known = {scope.code for scope in mandate_scopes()}
     if not codes:
         raise InvalidInput(_("Choose at least one thing the mandate allows."), field="scopes")
     if not set(codes) <= known:
@@ -360,8 +361,8 @@ def mandate_view_record(*, actor: Actor, mandate: Mandate) -> Mandate:
     """A mediator opens the resident's page under a current mandate: logged, or refused."""
     mandate, acting = _acting(actor=actor, mandate=mandate, scope=None)
     shown = {
-        mandate_scopes.CONSENT: _("consent choices"),
-        mandate_scopes.EXPORT: _("data exports"),
+        CONSENT_SCOPE: _("consent choices"),
+        EXPORT_SCOPE: _("data exports"),
     }
     with translation.override(settings.LANGUAGE_CODE):
         what = _("your page viewed by a mediator: %(shown)s") % {
@@ -382,7 +383,7 @@ def consent_choice_on_behalf(
     """
     from consent import services as consent_services
 
-    mandate, acting = _acting(actor=actor, mandate=mandate, scope=mandate_scopes.CONSENT)
+    mandate, acting = _acting(actor=actor, mandate=mandate, scope=CONSENT_SCOPE)
     record = {
         "give": consent_services.consent_give,
         "withdraw": consent_services.consent_withdraw,
@@ -405,7 +406,7 @@ def export_request_on_behalf(*, actor: Actor, mandate: Mandate) -> tuple[ExportA
     """Ask for the resident's export (consent's service logs the request in their access log)."""
     from consent import services as consent_services
 
-    _mandate, acting = _acting(actor=actor, mandate=mandate, scope=mandate_scopes.EXPORT)
+    _mandate, acting = _acting(actor=actor, mandate=mandate, scope=EXPORT_SCOPE)
     return consent_services.export_request(actor=acting)
 
 
@@ -414,7 +415,7 @@ def export_download_on_behalf(*, actor: Actor, mandate: Mandate, archive_id: str
     """The resident's ready export, for a mediator with a current export mandate; logged."""
     from consent.selectors import my_export
 
-    mandate, acting = _acting(actor=actor, mandate=mandate, scope=mandate_scopes.EXPORT)
+    mandate, acting = _acting(actor=actor, mandate=mandate, scope=EXPORT_SCOPE)
     archive = my_export(actor=acting, archive_id=archive_id)  # NotFound: not the resident's
     if not archive.is_downloadable():
         raise Conflict(_("This export has expired or is not ready."))

@@ -21,14 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from assist import scopes as mandate_scopes
 from assist import selectors, services
 from assist.forms import MandateForm
 from assist.kiosk import set_terminal_cookie
 from assist.models import KioskTerminal, Mandate
 from assist.qr import qr_svg
+from assist.registrations import CONSENT_SCOPE, EXPORT_SCOPE
 from civic.actors import Actor, Channel
 from civic.errors import CivicError, NotAllowed, NotFound
+from civic.registry import kiosk_tiles
 from consent import selectors as consent_selectors
 from consent import services as consent_services
 from consent.models import ConsentEvent, Purpose
@@ -151,7 +152,7 @@ def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             on_behalf_of=mandate.resident,
             mandate=mandate.as_ref(),
         )
-        if mandate_scopes.CONSENT in mandate.scopes:
+        if CONSENT_SCOPE in mandate.scopes:
             state = consent_selectors.consent_state(
                 consent_selectors.subject_of_user(mandate.resident)
             )
@@ -162,7 +163,7 @@ def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             context["events"] = consent_selectors.my_consent_events(actor=acting).order_by("-seq")[
                 :20
             ]
-        if mandate_scopes.EXPORT in mandate.scopes:
+        if EXPORT_SCOPE in mandate.scopes:
             context["exports"] = consent_selectors.my_exports(actor=acting)[:5]
     return render(request, "assist/mandate_detail.html", context)
 
@@ -242,7 +243,7 @@ def mandate_consent(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @never_cache
 def mandate_receipt(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
     mandate = _mandate(request, pk)
-    if not mandate.allows(mandate_scopes.CONSENT):
+    if not mandate.allows(CONSENT_SCOPE):
         return _refused(
             request,
             NotAllowed(_("This mandate does not allow it: nothing was done.")),
@@ -395,7 +396,8 @@ def kiosk_required(view: View) -> View:
 
 @kiosk_required
 def kiosk_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "assist/kiosk_home.html", {"cleared": "cleared" in request.GET})
+    context = {"cleared": "cleared" in request.GET, "kiosk_tiles": kiosk_tiles()}
+    return render(request, "assist/kiosk_home.html", context)
 
 
 @kiosk_required

@@ -4,50 +4,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from civic.actors import Actor, Channel
 from civic.errors import CivicError
 from civic.forms import GeoJSONMapWidget, form_with_map_nonce
-from civic.models import ApiClient, Department, District, User
+from civic.models import ApiClient, Department, District
+from civic.registry import api_scopes
 from civic.services import api_client_create
-from consent.admin import PersonalDataAdminMixin
-
-
-@admin.register(User)
-class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):  # logs staff access to people
-    ordering = ("id",)
-    # The list shows no personal data: staff search by exact email, then open the person.
-    list_display = ("id", "is_staff", "is_active", "department", "date_joined")
-    list_filter = ("is_staff", "is_active", "groups", "department", "language")
-    search_fields = ("=email",)
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("display_name", "language")}),
-        (
-            _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "department", "groups")},
-        ),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
-        (_("Personal data"), {"fields": ("data_export",)}),
-    )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "language", "password1", "password2")}),
-    )
-    readonly_fields = ("last_login", "date_joined", "data_export")
-
-    @admin.display(description=_("Export"))
-    def data_export(self, obj: User) -> str:
-        if obj.pk is None:
-            return "—"
-        url = reverse("consent:staff_person_export", args=[obj.pk])
-        return format_html(
-            '<a href="{}">{}</a>', url, _("Export this person's data (a reason is asked)")
-        )
 
 
 class DistrictForm(forms.ModelForm):
@@ -86,15 +51,18 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 class ApiClientForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label=_("Scopes"),
-        choices=ApiClient.Scope.choices,
-        widget=forms.CheckboxSelectMultiple,
-        initial=[ApiClient.Scope.REPORTS],
+        label=_("Scopes"), choices=(), widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
         model = ApiClient
         fields = ("name", "scopes", "is_active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [  # type: ignore[attr-defined]
+            (scope.code, scope.label) for scope in api_scopes()
+        ]
 
 
 @admin.register(ApiClient)

@@ -9,12 +9,21 @@ class CivicConfig(AppConfig):
 
     def ready(self) -> None:
         from civic import api, checks  # noqa: F401 - registers the OpenAPI scheme and checks
-        from civic.registry import HomeTile, SeedStep, register_home_tile, register_seed_step
+        from civic.registry import (
+            HomeTile,
+            PeriodicTask,
+            SeedStep,
+            register_home_tile,
+            register_periodic_task,
+            register_seed_step,
+        )
         from civic.roles import roles_sync
         from civic.seed import seed_city
 
         post_migrate.connect(roles_sync, sender=self, dispatch_uid="civic.roles_sync")
         register_seed_step(SeedStep(name="city", run=seed_city, order=0))
+        # The worker's heartbeat, which /healthz reports.
+        register_periodic_task(PeriodicTask("heartbeat", "civic.tasks.heartbeat_task", 60.0))
         register_home_tile(
             HomeTile(
                 key="districts",

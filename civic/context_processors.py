@@ -5,12 +5,16 @@ from typing import Any
 from django.http import HttpRequest
 
 from civic.city import city, running_commit
-from civic.registry import home_tiles
+from civic.registry import contexts, nav_entries, page_banners
 
 
 def civic(request: HttpRequest) -> dict[str, Any]:
-    return {
+    context: dict[str, Any] = {
         "city": city(),
         "running_commit": running_commit(),
-        "menu_tiles": [tile for tile in home_tiles() if tile.in_menu],
+        "menu_entries": nav_entries(request),
+        "page_banners": page_banners(request),
     }
+    for function in contexts():
+        context.update(function(request))
+    return context

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -8,6 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
+
+from civic.registry import mfa_areas
 
 
 class UserLanguageMiddleware:
@@ -26,11 +29,10 @@ class UserLanguageMiddleware:
 
 class StaffMfaMiddleware:
     """When required, staff must set up a second factor before reaching anything else, and so
-    must mediators before reaching the pages where they act for residents."""
+    must the members of a role in the areas an app declares for it (``civic.registry.MfaArea``:
+    mediators on the pages where they act for residents)."""
 
     allowed_prefixes = ("/accounts/", "/static/", "/healthz", "/language/", "/csp-report/")
-    mediator_prefixes = ("/assist/",)
-    mediator_role = "mediator"  # a key of civic.roles.ROLES
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -47,11 +49,13 @@ class StaffMfaMiddleware:
             return False
         if request.path.startswith(self.allowed_prefixes):
             return False
-        if not user.is_staff and not (
-            request.path.startswith(self.mediator_prefixes)
-            and user.groups.filter(name=self.mediator_role).exists()
-        ):
+        if not user.is_staff and not self._in_role_area(request, user):
             return False
         from allauth.mfa.models import Authenticator
 
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+    @staticmethod
+    def _in_role_area(request: HttpRequest, user: Any) -> bool:
+        roles = {area.role for area in mfa_areas() if request.path.startswith(area.prefix)}
+        return bool(roles) and user.groups.filter(name__in=roles).exists()

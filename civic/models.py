@@ -150,14 +150,10 @@ def _prepared_boundaries(count: int, updated_at: Any) -> list[tuple[int, Any]]:
 class ApiClient(models.Model):
     """A machine client (Open311 app, partner, sensor gateway). Only the key's hash is stored."""
 
-    class Scope(models.TextChoices):
-        REPORTS = "reports", _("Reports (Open311 and the reports API)")
-        SENSORS = "sensors", _("Sensors (readings from any sensor)")
-
     name = models.CharField(_("name"), max_length=150, unique=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_prefix = models.CharField(_("key starts with"), max_length=12, editable=False)
-    scopes = models.JSONField(_("scopes"), default=list)
+    scopes = models.JSONField(_("scopes"), default=list)  # codes of civic.registry.api_scopes()
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)

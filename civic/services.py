@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from civic.actors import Actor
 from civic.errors import Conflict, InvalidInput
 from civic.models import ApiClient
+from civic.registry import api_scopes
 
 
 @transaction.atomic
@@ -14,11 +15,12 @@ def api_client_create(*, actor: Actor, name: str, scopes: list[str]) -> tuple[Ap
     name = name.strip()
     if not name:
         raise InvalidInput(_("Give the API client a name."), field="name")
-    unknown = sorted(set(scopes) - set(ApiClient.Scope.values))
+    known = [scope.code for scope in api_scopes()]
+    unknown = sorted(set(scopes) - set(known))
     if unknown:
         raise InvalidInput(
             _("Unknown scope(s): %(unknown)s. Known scopes: %(known)s.")
-            % {"unknown": ", ".join(unknown), "known": ", ".join(ApiClient.Scope.values)},
+            % {"unknown": ", ".join(unknown), "known": ", ".join(known)},
             field="scopes",
         )
     if ApiClient.objects.filter(name=name).exists():

@@ -14,7 +14,6 @@ from typing import Any
 
 import dj_database_url
 import dj_email_url
-from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -147,8 +146,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "civic.context_processors.civic",
-                "assist.kiosk.kiosk_context",
+                "civic.context_processors.civic",  # and every app's registered context
             ],
         },
     },
@@ -229,34 +227,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Every periodic job of the project, in one place.
-CELERY_BEAT_SCHEDULE: dict = {
-    "heartbeat": {"task": "civic.tasks.heartbeat_task", "schedule": 60.0},
-    "reports-fixed-question": {
-        "task": "reports.tasks.fixed_question_sweep_task",
-        "schedule": 3600.0,
-    },
-    "reports-area-digests": {
-        "task": "reports.tasks.area_alerts_digest_task",
-        "schedule": 3600.0,  # each alert is sent at most once a day (last_sent_at)
-    },
-    "consent-retention": {
-        "task": "consent.tasks.retention_run_task",
-        "schedule": crontab(hour=3, minute=30),
-    },
-    "consent-ledger-head": {
-        "task": "consent.tasks.ledger_head_record_task",
-        "schedule": crontab(hour=0, minute=5),
-    },
-    "sensors-ingest-sweep": {"task": "sensors.tasks.ingest_sweep_task", "schedule": 60.0},
-    "sensors-aggregates": {"task": "sensors.tasks.aggregates_refresh_task", "schedule": 60.0},
-    "sensors-alerts": {"task": "sensors.tasks.alerts_evaluate_task", "schedule": 60.0},
-    # Raw readings' monthly partitions, created ahead (retention runs in consent-retention).
-    "sensors-partitions": {
-        "task": "sensors.tasks.partitions_ensure_task",
-        "schedule": crontab(hour=2, minute=45),
-    },
-}
+# Periodic jobs are declared by each app (civic.registry.register_periodic_task) and assembled
+# into the beat schedule in civic/celery.py.
 # How long the access log keeps its entries before the retention job purges them.
 CIVIC_ACCESS_LOG_RETENTION_DAYS = env_int("CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)
 # A heartbeat older than this is reported stale by /healthz.

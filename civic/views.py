@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from civic.models import District, Heartbeat
-from civic.registry import home_tiles
+from civic.registry import home_tiles, links
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def legal_notice(request: HttpRequest) -> HttpResponse:
 
 
 def privacy_notice(request: HttpRequest) -> HttpResponse:
-    return render(request, "civic/privacy_notice.html")
+    return render(request, "civic/privacy_notice.html", {"privacy_links": links("privacy")})
 
 
 def accessibility_statement(request: HttpRequest) -> HttpResponse:

@@ -16,20 +16,22 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from civic.actors import Actor, Channel
 from civic.errors import CivicError
+from civic.models import User
 from consent import registry
 from consent.models import AccessLog, Purpose, PurposeNotice
 from consent.services import purpose_notice_publish, subject_for
 
 if TYPE_CHECKING:
     from django.db.models import Model
-
-    from civic.models import User
 
 
 class PersonalDataAdminMixin:
@@ -94,6 +96,41 @@ class PersonalDataAdminMixin:
             personal = set(registry.personal_fields(type(obj)))
             changed = [name for name in form.changed_data if name in personal]
             self._record_access(request, obj, changed, changed=True)
+
+
+# --- The city's accounts, logging access -----------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):  # logs staff access to people
+    ordering = ("id",)
+    # The list shows no personal data: staff search by exact email, then open the person.
+    list_display = ("id", "is_staff", "is_active", "department", "date_joined")
+    list_filter = ("is_staff", "is_active", "groups", "department", "language")
+    search_fields = ("=email",)
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Profile"), {"fields": ("display_name", "language")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "department", "groups")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Personal data"), {"fields": ("data_export",)}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "language", "password1", "password2")}),
+    )
+    readonly_fields = ("last_login", "date_joined", "data_export")
+
+    @admin.display(description=_("Export"))
+    def data_export(self, obj: User) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("consent:staff_person_export", args=[obj.pk])
+        return format_html(
+            '<a href="{}">{}</a>', url, _("Export this person's data (a reason is asked)")
+        )
 
 
 # --- allauth's admins, logging access and keeping addresses out of the lists -----------------

@@ -271,3 +271,70 @@ def erase_for(user: User, *, actor: Actor) -> dict[str, Any]:
         registration.app_label: registration.eraser(user, actor=actor)
         for registration in registrations()
     }
+
+
+# --- Purposes and algorithms, declared by the apps whose processing they describe ------------
+
+
+@dataclass(frozen=True)
+class PurposeSpec:
+    """A purpose of processing an app declares: its code and legal basis are code's to decide;
+    its texts are the first version the data protection officer then edits (``Purpose``), and
+    the notice is published once, its hash written into the ledger with each choice."""
+
+    code: str
+    legal_basis: str  # a consent.models.LegalBasis value
+    title_fr: str
+    title_en: str
+    description_fr: str
+    description_en: str
+    data_categories: str
+    retention: str
+    recipients: str
+    notice_fr: str
+    notice_en: str
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """A line of the algorithm register: an automated process the city runs, in plain words.
+
+    French public bodies must publish the main rules of algorithms behind individual decisions
+    (Code des relations entre le public et l'administration, art. L312-1-3). Each app declares the
+    ones it runs, beside the code they describe, so a change to one is reviewed with the other.
+    """
+
+    code: str
+    name: Any
+    what_it_does: Any
+    data_used: Any
+    human_check: Any
+    decides_alone: bool = False
+    order: int = 100
+
+
+_purposes: dict[str, PurposeSpec] = {}
+_algorithms: dict[str, Algorithm] = {}
+
+
+def _register_once(table: dict[str, Any], kind: str, code: str, entry: Any) -> None:
+    existing = table.get(code)
+    if existing is not None and existing != entry:
+        raise ImproperlyConfigured(f"{kind} {code!r} is already registered")
+    table[code] = entry
+
+
+def register_purpose(spec: PurposeSpec) -> None:
+    _register_once(_purposes, "Purpose", spec.code, spec)
+
+
+def purpose_specs() -> list[PurposeSpec]:
+    return list(_purposes.values())
+
+
+def register_algorithm(algorithm: Algorithm) -> None:
+    _register_once(_algorithms, "Algorithm", algorithm.code, algorithm)
+
+
+def algorithms() -> list[Algorithm]:
+    return sorted(_algorithms.values(), key=lambda algorithm: (algorithm.order, algorithm.code))

@@ -33,8 +33,8 @@ from civic.actors import Actor, Channel
 from civic.city import city
 from civic.errors import CivicError, NotFound
 from civic.mail import email_send_templated
+from civic.registry import links
 from consent import registry, selectors, services
-from consent.algorithms import ALGORITHMS
 from consent.exports import FORMAT, sections_for
 from consent.forms import AccessReasonForm, AccountDeleteForm, PrivateModeForm
 from consent.models import AccessLog, ConsentEvent, LegalBasis, Purpose
@@ -120,6 +120,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         "private_mode": selectors.my_private_mode(actor=actor),
         "private_form": PrivateModeForm(),
         "now": timezone.now(),
+        "my_data_links": links("my-data"),  # pages other apps keep about the person
     }
     return render(request, "consent/my_data.html", context)
 
@@ -373,7 +374,7 @@ def processing_register(request: HttpRequest) -> HttpResponse:
 
 
 def algorithm_register(request: HttpRequest) -> HttpResponse:
-    return render(request, "consent/algorithm_register.html", {"algorithms": ALGORITHMS})
+    return render(request, "consent/algorithm_register.html", {"algorithms": registry.algorithms()})
 
 
 def ledger_heads(request: HttpRequest) -> HttpResponse:

@@ -24,6 +24,7 @@ from civic.net import client_ip
 from reports import services
 from reports.models import Category, Report
 from reports.photos import photo_clean
+from reports.registrations import API_SCOPE
 
 
 class ReportsAnonThrottle(AnonThrottle):
@@ -95,7 +96,7 @@ class ReportCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         if request.auth is not None and not (
-            isinstance(request.auth, ApiClient) and request.auth.has_scope(ApiClient.Scope.REPORTS)
+            isinstance(request.auth, ApiClient) and request.auth.has_scope(API_SCOPE)
         ):
             raise NotAllowed(_("This API key has no reports scope."))
         key = self._idempotency_key(request)

@@ -24,9 +24,9 @@ from civic.actors import Actor, Channel
 from civic.authentication import api_client_for_key
 from civic.city import city
 from civic.errors import CivicError
-from civic.models import ApiClient
 from reports import services
 from reports.models import OPEN311_OPEN, Category, Photo, Report, Update
+from reports.registrations import API_SCOPE
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-01T00:00:00+00:00"
@@ -257,7 +257,7 @@ def _float(value: str | None) -> float | None:
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
     client = api_client_for_key(data.get("api_key", "")) if data.get("api_key") else None
-    if client is None or not client.has_scope(ApiClient.Scope.REPORTS):
+    if client is None or not client.has_scope(API_SCOPE):
         return _error(fmt, 403, _("A valid api_key with the reports scope is required."))
     category = Category.objects.filter(
         service_code=data.get("service_code", ""), is_active=True

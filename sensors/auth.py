@@ -14,6 +14,7 @@ from rest_framework import exceptions
 from civic.authentication import api_client_for_key
 from civic.models import ApiClient
 from sensors.models import DeviceFormat, Sensor
+from sensors.registrations import API_SCOPE
 
 # Compared against when no sensor matches, so a wrong device id costs the same as a wrong secret.
 _NO_HASH = "0" * 64
@@ -34,7 +35,7 @@ def _client_with_scope(key: str) -> ApiClient:
     client = api_client_for_key(key)
     if client is None:
         raise exceptions.AuthenticationFailed(_("This key is unknown or revoked."))
-    if not client.has_scope(ApiClient.Scope.SENSORS):
+    if not client.has_scope(API_SCOPE):
         raise exceptions.PermissionDenied(_("This API key does not have the sensors scope."))
     return client
 

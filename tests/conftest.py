@@ -50,6 +50,19 @@ def _fresh_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture
+def registries() -> Iterator[None]:
+    """What a test registers in the core's registries vanishes after it; the apps' entries stay."""
+    from civic import registry
+
+    tables = [table for table in vars(registry).values() if isinstance(table, registry.Registry)]
+    saved = [dict(table) for table in tables]
+    yield
+    for table, entries in zip(tables, saved, strict=True):
+        table.clear()
+        table.update(entries)
+
+
 # --- Celery -----------------------------------------------------------------------------------
 
 

@@ -9,16 +9,14 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from civic import registry
-from civic.registry import HomeTile, register_home_tile
+from civic.registry import HomeTile, home_tiles, register_home_tile
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tiles(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def tiles(registries: None) -> Iterator[None]:
     """Tiles registered during the test vanish after it; those of the installed apps stay."""
-    monkeypatch.setattr(registry, "_home_tiles", dict(registry._home_tiles))
     yield
 
 
@@ -48,7 +46,7 @@ def test_it_orders_the_tiles(client: Client, tiles: None) -> None:
 
 
 def test_it_forgets_a_tile_after_the_test(client: Client) -> None:
-    assert "test-privacy" not in {tile.key for tile in registry.home_tiles()}
+    assert "test-privacy" not in {tile.key for tile in home_tiles()}
 
 
 def test_it_links_the_legal_pages_from_the_footer(client: Client) -> None:

@@ -43,12 +43,10 @@ def on_commit() -> Any:
 
 
 def test_it_registers_purposes_labels_files_and_private_mode() -> None:
-    from consent.seed import PURPOSES
-
     (registration,) = [r for r in registry.registrations() if r.app_label == "reports"]
     assert registration.files is not None and registration.private_mode is not None
     assert registration.purposes == ("report-follow-up",)
-    assert set(registration.purposes) <= {purpose["code"] for purpose in PURPOSES}
+    assert set(registration.purposes) <= {spec.code for spec in registry.purpose_specs()}
 
 
 def test_it_labels_every_key_the_exporter_returns(

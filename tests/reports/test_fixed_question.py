@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from civic.actors import Actor, Channel
+from civic.celery import beat_schedule
 from reports.models import Report, Status
 from reports.services import fixed_question_sweep, report_change_status
 from reports.tasks import fixed_question_sweep_task
@@ -28,7 +29,7 @@ def test_it_asks_once_and_reopens_when_the_author_says_not_fixed(
     run_on_commit: Any,
     settings: Any,
 ) -> None:
-    assert "reports-fixed-question" in settings.CELERY_BEAT_SCHEDULE
+    assert "reports-fixed-question" in beat_schedule()
     report = make_report(resident)
     recent = make_report(resident)
     Report.objects.filter(pk=report.pk).update(confirmed_at=timezone.now() - timedelta(days=29))

@@ -16,7 +16,7 @@ from civic.actors import Actor, Channel
 from consent.services import private_mode_set
 from sensors.alerts import alerts_evaluate
 from sensors.models import AlertRule, AlertSubscription, Sensor
-from sensors.personal import export_sensors
+from sensors.personal_data import export_sensors
 from sensors.storage import readings_write
 from tests.sensors.conftest import make_device
 

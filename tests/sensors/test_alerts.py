@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from civic.celery import beat_schedule
 from sensors.alerts import alerts_evaluate
 from sensors.models import Alert, AlertRule, AlertSubscription, Sensor
 from sensors.storage import readings_write
@@ -243,7 +244,7 @@ def test_it_exports_and_erases_alert_subscriptions(resident: Any, high_water: Al
 def test_it_runs_every_minute_from_the_beat_schedule(now: datetime) -> None:
     from sensors.tasks import alerts_evaluate_task
 
-    entry = settings.CELERY_BEAT_SCHEDULE["sensors-alerts"]
+    entry = beat_schedule()["sensors-alerts"]
     assert entry == {"task": alerts_evaluate_task.name, "schedule": 60.0}
     assert alerts_evaluate_task.apply().get() == {"opened": 0, "closed": 0}
 

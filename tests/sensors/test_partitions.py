@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from civic.celery import beat_schedule
 from sensors.models import Aggregate, PendingRollup, Reading, ReadingPurge
 from sensors.partitions import (
     DEFAULT,
@@ -172,7 +173,7 @@ def test_beat_keeps_months_ahead_and_consents_retention_job_runs_ours(
     from consent.services import retention_run
     from sensors.tasks import partitions_ensure_task
 
-    entry = settings.CELERY_BEAT_SCHEDULE["sensors-partitions"]
+    entry = beat_schedule()["sensors-partitions"]
     assert entry["task"] == partitions_ensure_task.name
     assert partitions_ensure_task() == []  # the migration made this month and the next three
     old = timezone.now() - timedelta(days=900)

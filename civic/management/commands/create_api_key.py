@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from civic.actors import Actor
 from civic.errors import CivicError
-from civic.models import ApiClient
+from civic.registry import api_scopes
 from civic.services import api_client_create
 
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
             "--scope",
             action="append",
             dest="scopes",
-            choices=ApiClient.Scope.values,
+            choices=[scope.code for scope in api_scopes()],
             help="What the key may do (repeatable). Default: reports.",
         )
 

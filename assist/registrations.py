@@ -1,0 +1,123 @@
+"""What assist brings to the rest of the site, declared through the core's registries: its roles,
+the mandate scopes it serves itself, the kiosk bar, the mediators' workspace and MFA area."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from civic.registry import (
+    KioskTile,
+    Link,
+    MandateScope,
+    MfaArea,
+    NavEntry,
+    PageBanner,
+    SeedStep,
+    register_context,
+    register_kiosk_tile,
+    register_link,
+    register_mandate_scope,
+    register_mfa_area,
+    register_nav_entry,
+    register_page_banner,
+    register_seed_step,
+)
+from civic.roles import CITY_MAP, register_role
+
+CONSENT_SCOPE = "consent"
+EXPORT_SCOPE = "export"
+MEDIATOR_ROLE = "mediator"
+
+
+def on_kiosk(request: HttpRequest) -> bool:
+    return getattr(request, "kiosk_terminal", None) is not None
+
+
+def mediates(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(
+        user is not None and user.is_authenticated and user.has_perm("assist.act_for_resident")
+    )
+
+
+def register() -> None:
+    from assist.kiosk import kiosk_context
+    from assist.personal_data import register_personal_data
+    from assist.seed import seed_assist
+
+    register_personal_data()
+    register_seed_step(SeedStep(name="assist", run=seed_assist, order=400))
+    register_role(
+        "mediator_supervisor",
+        label=_("Mediator supervisor"),
+        permissions=CITY_MAP
+        | {
+            "civic.view_user",
+            "assist.view_organisation",
+            "assist.add_organisation",
+            "assist.change_organisation",
+            "assist.view_membership",
+            "assist.add_membership",
+            "assist.change_membership",
+            "assist.delete_membership",
+            "assist.view_mandate",
+            "assist.change_mandate",  # revoke
+            "assist.view_kioskterminal",
+            "assist.add_kioskterminal",
+            "assist.change_kioskterminal",  # activate on the terminal's browser
+        },
+    )
+    # Not staff: a partner organisation's helper. Acting also needs an active membership of an
+    # active organisation (assist.selectors.mediator_organisations) and, when required, MFA.
+    register_role(MEDIATOR_ROLE, label=_("Mediator"), permissions={"assist.act_for_resident"})
+    register_mfa_area(MfaArea(prefix="/assist/", role=MEDIATOR_ROLE))
+    register_mandate_scope(
+        MandateScope(
+            code=CONSENT_SCOPE,
+            label=_("Consent choices"),
+            description=_(
+                "give, withdraw or object to the processing of my data, purpose by purpose, "
+                "and see my choices"
+            ),
+            order=10,
+        )
+    )
+    register_mandate_scope(
+        MandateScope(
+            code=EXPORT_SCOPE,
+            label=_("Data export"),
+            description=_("ask for a copy of all my data and download it for me"),
+            order=20,
+        )
+    )
+    register_context(kiosk_context)
+    register_page_banner(
+        PageBanner(
+            key="kiosk",
+            template="assist/_kiosk_bar.html",
+            head_template="assist/_kiosk_head.html",
+            body_class="kiosk",
+            active=on_kiosk,
+        )
+    )
+    register_kiosk_tile(
+        KioskTile(
+            key="consents",
+            title=_("My consents: give or withdraw"),
+            url_name="assist:kiosk_consents",
+            order=800,
+        )
+    )
+    register_link(
+        "my-data", Link(key="mandates", title=_("My mandates"), url_name="assist:my_mandates")
+    )
+    register_nav_entry(
+        NavEntry(
+            key="mediator",
+            title=_("Mediator workspace"),
+            url_name="assist:mediator_home",
+            order=900,
+            visible=mediates,
+        )
+    )

@@ -1,0 +1,24 @@
+"""What density brings to the rest of the site, declared through the core's registries."""
+
+from __future__ import annotations
+
+from consent.models import LegalBasis
+from consent.registry import PurposeSpec, register_purpose
+
+
+def register() -> None:
+    register_purpose(
+        PurposeSpec(
+            code="crowd-density",
+            legal_basis=LegalBasis.CONSENT,
+            title_fr="Contributions à l'affluence",
+            title_en="Crowd density contributions",
+            description_fr="Relier vos signalements d'affluence à votre compte pour les retrouver.",
+            description_en="Link your crowd reports to your account so you can find them.",
+            data_categories="Ligne, arrêt, niveau d'affluence, heure",
+            retention="Six mois",
+            recipients="Service mobilités",
+            notice_fr="Vos signalements d'affluence restent liés à votre compte six mois.",
+            notice_en="Your crowd reports stay linked to your account for six months.",
+        )
+    )

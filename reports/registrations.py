@@ -1,0 +1,124 @@
+"""What reports brings to the rest of the site, declared through the core's registries."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from civic.registry import (
+    ApiScope,
+    HomeTile,
+    KioskTile,
+    PeriodicTask,
+    SeedStep,
+    register_api_scope,
+    register_home_tile,
+    register_kiosk_tile,
+    register_periodic_task,
+    register_seed_step,
+)
+from civic.roles import CITY_MAP, register_role
+from consent.models import LegalBasis
+from consent.registry import Algorithm, PurposeSpec, register_algorithm, register_purpose
+
+API_SCOPE = "reports"
+
+STAFF_PERMISSIONS = CITY_MAP | {
+    "reports.view_report",
+    "reports.change_report",
+    "reports.view_category",
+    "reports.view_responsetemplate",
+    "reports.view_photo",
+    "reports.view_unblurred_photo",
+}
+
+
+def register() -> None:
+    from reports.personal_data import register_personal_data
+    from reports.seed import seed_reports
+
+    register_personal_data()
+    register_role(
+        "triager",
+        label=_("Triager"),
+        permissions=STAFF_PERMISSIONS
+        | {
+            "reports.triage_all",
+            "reports.add_responsetemplate",
+            "reports.change_responsetemplate",
+        },
+    )
+    register_role("department_agent", label=_("Department agent"), permissions=STAFF_PERMISSIONS)
+    register_api_scope(ApiScope(API_SCOPE, _("Reports (Open311 and the reports API)")))
+    register_home_tile(
+        HomeTile(
+            key="reports",
+            title=_("Report a problem"),
+            description=_("A pothole, a broken street light, litter: tell the city."),
+            url_name="reports:create",
+            icon="📍",
+            order=10,
+        )
+    )
+    register_kiosk_tile(
+        KioskTile(
+            key="reports",
+            title=_("Report a problem in the street"),
+            url_name="reports:create",
+            order=10,
+        )
+    )
+    register_seed_step(SeedStep(name="reports", run=seed_reports, order=200))
+    register_periodic_task(
+        PeriodicTask("reports-fixed-question", "reports.tasks.fixed_question_sweep_task", 3600.0)
+    )
+    # Each area alert is sent at most once a day (last_sent_at); the hourly run finds those due.
+    register_periodic_task(
+        PeriodicTask("reports-area-digests", "reports.tasks.area_alerts_digest_task", 3600.0)
+    )
+    register_purpose(
+        PurposeSpec(
+            code="report-follow-up",
+            legal_basis=LegalBasis.PUBLIC_TASK,
+            title_fr="Courriels de suivi des signalements",
+            title_en="Follow-up emails for reports",
+            description_fr="Vous tenir informé de l'avancement des signalements que vous suivez.",
+            description_en="Keep you informed of the progress of the reports you follow.",
+            data_categories="Adresse électronique\nSignalements suivis",
+            retention="Un an après la clôture du signalement",
+            recipients="Services de la ville",
+            notice_fr="Nous vous écrivons quand un signalement que vous suivez change d'état.",
+            notice_en="We write to you when a report you follow changes state.",
+        )
+    )
+    register_algorithm(
+        Algorithm(
+            code="photo-blurring",
+            name=_("Photo blurring"),
+            what_it_does=_(
+                "Finds faces and number plates on the photos sent with reports and blurs them; it "
+                "also removes the location and camera details hidden in the file. Only the blurred "
+                "copy is ever shown in public."
+            ),
+            data_used=_("The photo you send. Nothing is kept by the detector after it has run."),
+            human_check=_(
+                "Staff see the blurred copy first and can blur more by hand; the unblurred copy "
+                "is opened only with a stated reason, recorded in your data access history, and "
+                "deleted 90 days after the report is closed."
+            ),
+        )
+    )
+    register_algorithm(
+        Algorithm(
+            code="report-routing",
+            name=_("Report routing"),
+            what_it_does=_(
+                "Sends each report to the department in charge, from its category and the district "
+                "where it was made, following rules the city publishes and maintains."
+            ),
+            data_used=_("The report's category and location. Never who sent it."),
+            human_check=_(
+                "A triager reviews every new report and can send it to another department; the "
+                "change is written in the report's history."
+            ),
+        )
+    )
