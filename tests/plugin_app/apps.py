@@ -82,7 +82,8 @@ class PluginAppConfig(AppConfig):
         registry.register_page_banner(
             registry.PageBanner(
                 key="plugin",
-                template="plugin_app/_banner.html", order=5,
+                template="plugin_app/_banner.html",
+                order=5,
                 head_template="plugin_app/_head.html",
                 body_class="plugin-on",
                 active=_plugin_on,
