@@ -42,8 +42,16 @@ migrate: venv
 seed: venv
 	$(PY) manage.py seed_demo
 
+# The suite in two passes: everything but the browser tests on two processes (pytest-xdist),
+# then the browser tests one at a time (each drives a chromium beside a live server).
+# PYTEST_ARGS narrows both (a path, -k ...); the slowest tests are printed.
+TEST_WORKERS ?= 2
+
 test: system venv messages ## The whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m "not browser" -n $(TEST_WORKERS) \
+	  --durations=10 $(PYTEST_ARGS); status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser --durations=10 $(PYTEST_ARGS); \
+	  status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
 
 lint: venv ## ruff (lint and format), mypy, and the layering contracts (Python and templates)
 	$(VENV)/bin/ruff check .

@@ -24,6 +24,7 @@ class CivicConfig(AppConfig):
         register_seed_step(SeedStep(name="city", run=seed_city, order=0))
         # The worker's heartbeat, which /healthz reports.
         register_periodic_task(PeriodicTask("heartbeat", "civic.tasks.heartbeat_task", 60.0))
+        register_periodic_task(PeriodicTask("outbox-sweep", "civic.tasks.outbox_sweep_task", 60.0))
         register_home_tile(
             HomeTile(
                 key="districts",

@@ -186,3 +186,37 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxEmail(models.Model):
+    """An email waiting to go out: written in the transaction that decided to send it.
+
+    The task that sends it gets only this row's id (no address, body or private link travels
+    through the broker). A broker down at commit time delays the email, never loses it: beat's
+    sweep re-sends what is still pending. The row, which holds an address and a body, is deleted
+    once the email is sent; one that keeps failing is marked failed and purged by retention.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.JSONField(_("to"))
+    subject = models.CharField(_("subject"), max_length=998)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    from_email = models.CharField(_("from"), max_length=254)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"email #{self.pk} ({self.state})"

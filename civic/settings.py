@@ -8,6 +8,7 @@ secrets, database, Redis, email and trusted origins.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,13 @@ if CIVIC_ENV not in {"development", "production"}:
     raise ImproperlyConfigured(f"CIVIC_ENV must be development or production, not {CIVIC_ENV!r}")
 PRODUCTION = CIVIC_ENV == "production"
 
-# Two checkouts on one machine never share a test database, Redis keys or queues.
-# CIVIC_CHECKOUT_ID overrides it for several test runs in one checkout at once.
-CHECKOUT_ID = env_str("CIVIC_CHECKOUT_ID") or hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+# Two checkouts on one machine never share a test database, Redis keys or queues, and neither do
+# two pytest-xdist workers of one run. CIVIC_CHECKOUT_ID overrides it (a worker process a test
+# starts is given its test's).
+CHECKOUT_ID = env_str("CIVIC_CHECKOUT_ID") or (
+    hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+    + (f"_{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else "")
+)
 
 
 def _local_secret_key() -> str:
@@ -229,6 +234,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic jobs are declared by each app (civic.registry.register_periodic_task) and assembled
 # into the beat schedule in civic/celery.py.
+# An email the mail server kept refusing stays this long in the outbox (for staff), then goes.
+CIVIC_OUTBOX_FAILED_RETENTION_DAYS = env_int("CIVIC_OUTBOX_FAILED_RETENTION_DAYS", 30)
 # How long the access log keeps its entries before the retention job purges them.
 CIVIC_ACCESS_LOG_RETENTION_DAYS = env_int("CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)
 # A heartbeat older than this is reported stale by /healthz.

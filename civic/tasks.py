@@ -1,35 +1,25 @@
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from civic.models import Heartbeat
 
 
-@shared_task(
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=10,
-)
-def send_email_task(
-    *,
-    to: list[str],
-    subject: str,
-    text: str,
-    html: str,
-    from_email: str,
-    headers: dict[str, str] | None = None,
-) -> None:
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=from_email, to=to, headers=headers
-    )
-    if html:
-        message.attach_alternative(html, "text/html")
-    message.send()
+@shared_task
+def send_email_task(email_id: int) -> str:
+    """Send one outbox email (idempotent: a second run finds nothing to send)."""
+    from civic.mail import email_deliver
+
+    return email_deliver(email_id=email_id)
+
+
+@shared_task
+def outbox_sweep_task() -> int:
+    """Scheduled by beat: send again what a down broker or mail server left pending."""
+    from civic.mail import outbox_sweep
+
+    return outbox_sweep(now=timezone.now())
 
 
 @shared_task

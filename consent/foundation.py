@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -30,6 +31,8 @@ FOUNDATION_MODELS = (
     # Machine clients: an organisation or device, never a person. Listed so the review shows;
     # they declare no personal field, so their admin needs no access log.
     "civic.apiclient",
+    # Emails waiting to go out (deleted once sent): the address and the body name a person.
+    "civic.outboxemail",
 )
 
 FOUNDATION_PERSONAL_FIELDS = {
@@ -42,7 +45,23 @@ FOUNDATION_PERSONAL_FIELDS = {
     # The repr and message of an admin action may name a person.
     "admin.logentry": ("object_repr", "change_message"),
     "sessions.session": ("session_data",),
+    "civic.outboxemail": ("to", "subject", "text", "html", "headers"),
 }
+
+
+def _outbox_for(user: User) -> list[Any]:
+    from allauth.account.models import EmailAddress
+
+    from civic.models import OutboxEmail
+
+    addresses = {
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    }
+    addresses.discard(None)
+    addresses.discard("")
+    # Few rows (sent ones are deleted): read them rather than rely on JSON lookups SQLite lacks.
+    return [email for email in OutboxEmail.objects.all() if addresses & set(email.to)]
 
 
 def _sessions_of(user: User) -> list[Session]:
@@ -85,12 +104,19 @@ def export_account(user: User) -> dict[str, Any]:
             for authenticator in Authenticator.objects.filter(user=user).order_by("id")
         ],
         "active_sessions": len(_sessions_of(user)),
+        "emails_waiting": [
+            {"subject": email.subject, "created_at": email.created_at.isoformat()}
+            for email in _outbox_for(user)
+        ],
         "admin_actions": LogEntry.objects.filter(user=user).count(),
     }
 
 
 def erase_account(user: User, *, actor: Actor) -> dict[str, Any]:
-    """Residents' accounts are deleted; staff accounts are deactivated (their acts stay)."""
+    """Residents' accounts are deleted; staff accounts are deactivated (their acts stay).
+    Emails not yet sent to the person are dropped either way."""
+    for email in _outbox_for(user):
+        email.delete()
     sessions = _sessions_of(user)
     for session in sessions:
         session.delete()
@@ -124,8 +150,10 @@ def erase_account(user: User, *, actor: Actor) -> dict[str, Any]:
 
 
 def account_retention(*, now: Any) -> int:
+    from civic.mail import outbox_purge
+
     deleted, _by_model = Session.objects.filter(expire_date__lt=now).delete()
-    return deleted
+    return deleted + outbox_purge(now=now, days=settings.CIVIC_OUTBOX_FAILED_RETENTION_DAYS)
 
 
 def export_consent(user: User) -> dict[str, Any]:
@@ -226,6 +254,8 @@ ACCOUNT_LABELS = {
     "last_used_at": _("Last used"),
     "active_sessions": _("Signed-in devices"),
     "admin_actions": _("Actions in the staff site"),
+    "emails_waiting": _("Emails waiting to be sent to you"),
+    "subject": _("Subject"),
 }
 
 CONSENT_LABELS = {

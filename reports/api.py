@@ -21,9 +21,9 @@ from civic.authentication import AnonThrottle, ClientThrottle
 from civic.errors import InvalidInput, NotAllowed
 from civic.models import ApiClient
 from civic.net import client_ip
+from civic.photos import photo_clean
 from reports import services
 from reports.models import Category, Report
-from reports.photos import photo_clean
 from reports.registrations import API_SCOPE
 
 

@@ -26,7 +26,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Several files; the view cleans each one (``reports.photos.photo_clean``) and keeps it."""
+    """Several files; the view cleans each one (``civic.photos.photo_clean``) and keeps it."""
 
     widget = MultipleFileInput
 

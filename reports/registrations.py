@@ -71,6 +71,9 @@ def register() -> None:
     register_periodic_task(
         PeriodicTask("reports-fixed-question", "reports.tasks.fixed_question_sweep_task", 3600.0)
     )
+    register_periodic_task(
+        PeriodicTask("reports-photos-sweep", "reports.tasks.photos_sweep_task", 300.0)
+    )
     # Each area alert is sent at most once a day (last_sent_at); the hourly run finds those due.
     register_periodic_task(
         PeriodicTask("reports-area-digests", "reports.tasks.area_alerts_digest_task", 3600.0)

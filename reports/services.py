@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
-from functools import partial
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -23,6 +22,8 @@ from civic.city import absolute_url
 from civic.errors import InvalidInput, NotAllowed, NotFound
 from civic.mail import email_send_templated
 from civic.models import Department, District
+from civic.outbox import task_send, task_send_on_commit
+from civic.photos import CleanPhoto, anonymise
 from consent.selectors import private_mode_is_on
 from reports.models import (
     HIDDEN_REASON_HELD_BACK,
@@ -39,7 +40,6 @@ from reports.models import (
     Support,
     Update,
 )
-from reports.photos import CleanPhoto, anonymise
 from reports.tiles import cell_of, tiles_invalidate
 
 if TYPE_CHECKING:
@@ -175,8 +175,29 @@ def photo_anonymise(*, photo_id: int) -> Photo | None:
     photo.thumbnail.save(f"reports/photos/{name}-thumb.jpg", ContentFile(thumb), save=False)
     photo.faces = count
     photo.state = Photo.State.READY
-    photo.save(update_fields=["image", "thumbnail", "faces", "state"])
+    # Published only if no other run (the sweep racing the first send) got there first.
+    published = Photo.objects.filter(pk=photo.pk, state=Photo.State.PENDING).update(
+        image=photo.image.name, thumbnail=photo.thumbnail.name, faces=count, state=photo.state
+    )
+    if not published:
+        photo.image.delete(save=False)
+        photo.thumbnail.delete(save=False)
+        photo.refresh_from_db()
     return photo
+
+
+def photos_sweep(*, now: datetime, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Send again the anonymisation of photos left pending (broker down, worker lost)."""
+    from reports.tasks import photo_anonymise_task
+
+    pending = (
+        Photo.objects.filter(
+            state=Photo.State.PENDING, report__isnull=False, created_at__lt=now - older_than
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:200]
+    )
+    return sum(task_send(photo_anonymise_task, photo_id) for photo_id in pending)
 
 
 def _photos_attach(report: Report, photos: Iterable[Photo]) -> None:
@@ -187,7 +208,7 @@ def _photos_attach(report: Report, photos: Iterable[Photo]) -> None:
         photo.draft = ""
         photo.position = position
         photo.save(update_fields=["report", "draft", "position"])
-        transaction.on_commit(partial(photo_anonymise_task.delay, photo.pk))
+        task_send_on_commit(photo_anonymise_task, photo.pk)
 
 
 # --- Submission -------------------------------------------------------------------------------

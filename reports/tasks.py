@@ -15,6 +15,16 @@ def photo_anonymise_task(photo_id: int) -> None:
 
 
 @shared_task
+def photos_sweep_task() -> int:
+    """Scheduled by beat: photos whose anonymisation was never sent (broker down) or lost."""
+    from django.utils import timezone
+
+    from reports.services import photos_sweep
+
+    return photos_sweep(now=timezone.now())
+
+
+@shared_task
 def fixed_question_sweep_task() -> int:
     """Scheduled by beat (CELERY_BEAT_SCHEDULE): ask "is it fixed?" of due reports."""
     from reports.services import fixed_question_sweep

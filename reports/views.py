@@ -22,6 +22,7 @@ from civic.actors import Actor
 from civic.errors import CivicError, InvalidInput
 from civic.models import District
 from civic.net import client_ip
+from civic.photos import photo_clean
 from consent.views import reason_required
 from reports import services
 from reports.forms import (
@@ -32,7 +33,6 @@ from reports.forms import (
     draft_token,
 )
 from reports.models import Photo, Report
-from reports.photos import photo_clean
 from reports.selectors import report_public_detail, reports_near, reports_public_filtered
 from reports.tiles import MAX_ZOOM, MIN_ZOOM, tile_geojson
 

@@ -61,6 +61,9 @@ SCALES = [
     ),
 ]
 
+# The bands' colours, from level 1 (good) to 6 (extremely poor), for charts.
+LEVEL_COLOURS = [str(band["colour"]) for band in BANDS]
+
 
 def scales_install() -> None:
     """Create the shipped scales that are missing (never overwrites an existing one)."""

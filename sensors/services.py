@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from civic.actors import Actor
 from civic.errors import Conflict, InvalidInput, NotAllowed
 from civic.models import ApiClient, District, User
+from civic.outbox import task_send
 from sensors import formats
 from sensors.formats import Candidate, Parsed, Reject
 from sensors.models import (
@@ -104,16 +105,10 @@ def sensor_secret_rotate(*, actor: Actor, sensor: Sensor) -> str:
 # --- Receiving --------------------------------------------------------------------------------
 
 
-def _enqueue(batch_id: int) -> None:
+def _enqueue(batch_id: int) -> bool:
     from sensors.tasks import ingest_batch_task
 
-    try:
-        with ingest_batch_task.app.producer_or_acquire() as producer:
-            # Fail fast: a device waits on this request, and the batch is safe in the database.
-            producer.connection.ensure_connection(max_retries=1)
-            ingest_batch_task.apply_async(args=(batch_id,), producer=producer, retry=False)
-    except Exception:  # the broker is down: the batch is stored, the sweep will send it
-        logger.exception("could not enqueue ingest batch %s; the sweep will retry", batch_id)
+    return task_send(ingest_batch_task, batch_id)
 
 
 def batch_receive(
@@ -148,9 +143,7 @@ def ingest_sweep(*, now: datetime, older_than: timedelta = timedelta(minutes=2))
         .order_by("received_at")
         .values_list("pk", flat=True)[:1000]
     )
-    for batch_id in batch_ids:
-        _enqueue(batch_id)
-    return len(batch_ids)
+    return sum(_enqueue(batch_id) for batch_id in batch_ids)
 
 
 # --- Ingesting --------------------------------------------------------------------------------

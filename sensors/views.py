@@ -17,12 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from civic.actors import Actor
+from civic.charts import bar_chart
 from civic.errors import CivicError, NotFound
 from civic.models import District
 from consent.selectors import private_mode_is_on
 from sensors import selectors, services
 from sensors.alerts import unsubscribe_token_read
-from sensors.charts import LEVEL_COLOURS, bar_chart
+from sensors.aqi import LEVEL_COLOURS
 from sensors.forms import AlertSubscriptionForm
 from sensors.models import Aggregate
 from sensors.quantities import QUANTITIES

@@ -63,6 +63,14 @@ def registries() -> Iterator[None]:
         table.update(entries)
 
 
+@pytest.fixture
+def fault_services(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A private Redis (down until started) and real workers: see tests/faults.py."""
+    from tests import faults
+
+    yield from faults.fault_services(tmp_path, monkeypatch)
+
+
 # --- Celery -----------------------------------------------------------------------------------
 
 
@@ -202,3 +210,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1366, "height": 900}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that drives a browser or serves a live server runs in the serial browser pass of
+    ``make test`` (live servers and chromium don't share two cores well with xdist workers)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & {"page", "live_server", "browser", "context"}:
+            item.add_marker(pytest.mark.browser)

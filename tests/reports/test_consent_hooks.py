@@ -14,12 +14,12 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from civic.actors import Actor, Channel
+from civic.photos import photo_clean
 from consent import registry
 from consent.models import ExportArchive
 from consent.seed import seed_consent
 from consent.services import export_request, personal_data_erase, private_mode_set
 from reports.models import AreaAlert, Photo, Report, Subscription
-from reports.photos import photo_clean
 from reports.services import (
     area_alert_create,
     area_alerts_digest,

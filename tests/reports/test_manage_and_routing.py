@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from civic.actors import Actor, Channel
 from civic.models import Department
+from civic.photos import photo_clean
 from reports.models import Photo, Report, RoutingRule, Status
 from reports.personal_data import UNBLURRED_KEPT_AFTER_CLOSE, reports_retention
-from reports.photos import photo_clean
 from reports.services import photo_anonymise, photo_store_draft, report_change_status
 from tests.reports.conftest import INSIDE, jpeg_with_gps
 from tests.reports.test_admin import change_form_data

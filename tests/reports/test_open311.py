@@ -153,7 +153,7 @@ def test_it_gives_the_blurred_photo_as_media_url_once_it_exists(
 ) -> None:
     import io
 
-    from reports.photos import photo_clean
+    from civic.photos import photo_clean
     from reports.services import photo_store_draft
     from tests.reports.conftest import jpeg_with_gps
 

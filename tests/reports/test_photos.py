@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from civic.photos import faces_find, photo_clean
 from consent.models import AccessLog
 from reports.models import Photo, Report
-from reports.photos import faces_find, photo_clean
 from tests.reports.conftest import INSIDE, face_image, jpeg_with_gps, plate_image
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_it_publishes_a_photo_only_once_blurred_and_without_gps(
 def test_it_pixelates_a_face() -> None:
     face = face_image(400)
     (box,) = faces_find(face)
-    from reports.photos import anonymise, encode_jpeg
+    from civic.photos import anonymise, encode_jpeg
 
     public, _thumb, count = anonymise(encode_jpeg(face))
     assert count >= 1
@@ -106,7 +106,7 @@ def test_it_pixelates_a_face() -> None:
 
 
 def test_it_pixelates_a_number_plate() -> None:
-    from reports.photos import anonymise, encode_jpeg
+    from civic.photos import anonymise, encode_jpeg
 
     plate, (x, y, w, h) = plate_image()
     assert faces_find(plate)

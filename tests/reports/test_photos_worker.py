@@ -20,8 +20,8 @@ from django.test import Client
 from PIL import Image
 
 from civic.celery import app as celery_app
+from civic.photos import faces_find
 from reports.models import Photo, Report
-from reports.photos import faces_find
 from tests.civic.test_worker import shared_database_url
 from tests.conftest import require_postgres, require_redis
 from tests.reports.conftest import INSIDE, face_image, jpeg_with_gps

@@ -14,10 +14,10 @@ from django.utils import translation
 
 from civic.actors import Actor, Channel
 from civic.models import Department
+from civic.photos import photo_clean
 from consent.models import AccessLog
 from reports.models import Category, Status, Update
 from reports.personal_data import export_reports
-from reports.photos import photo_clean
 from reports.services import (
     fixed_question_answer,
     photo_store_draft,

@@ -1,4 +1,5 @@
-"""Bar charts drawn on the server as SVG: readable without JavaScript, with a data table."""
+"""Bar charts drawn on the server as SVG: readable without JavaScript, with a data table
+(``templates/civic/_bar_chart.html``). Shared by every app that charts a series."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 WIDTH, HEIGHT = 640, 160
-LEVEL_COLOURS = ["#50f0e6", "#50ccaa", "#f0e641", "#ff5050", "#960032", "#7d2181"]
 NEUTRAL = "#1d4e89"
 
 
