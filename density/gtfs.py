@@ -223,7 +223,7 @@ class _Row:
             raise self.fail(_("%(column)s is empty.") % {"column": column})
         return value
 
-    def _invalid(self, column: str, value: str) -> GtfsError:
+    def invalid(self, column: str, value: str) -> GtfsError:
         return self.fail(_("invalid %(column)s: %(value)r.") % {"column": column, "value": value})
 
     def integer(
@@ -236,9 +236,9 @@ class _Row:
         try:
             number = int(value)
         except ValueError:
-            raise self._invalid(column, value) from None
+            raise self.invalid(column, value) from None
         if number < 0 or (choices and number not in choices):
-            raise self._invalid(column, value)
+            raise self.invalid(column, value)
         return number
 
     def optional_integer(self, column: str) -> int | None:
@@ -251,9 +251,9 @@ class _Row:
         try:
             number = float(value)
         except ValueError:
-            raise self._invalid(column, value) from None
+            raise self.invalid(column, value) from None
         if not -limit <= number <= limit:
-            raise self._invalid(column, value)
+            raise self.invalid(column, value)
         return number
 
     def time(self, column: str, *, required: bool = False) -> int | None:
@@ -263,7 +263,7 @@ class _Row:
         try:
             return parse_time(value)
         except ValueError:
-            raise self._invalid(column, value) from None
+            raise self.invalid(column, value) from None
 
     def day(self, column: str) -> date:
         value = self.text(column, required=True)
@@ -272,12 +272,12 @@ class _Row:
                 raise ValueError(value)
             return date(int(value[:4]), int(value[4:6]), int(value[6:]))
         except ValueError:
-            raise self._invalid(column, value) from None
+            raise self.invalid(column, value) from None
 
     def color(self, column: str) -> str:
         value = self.text(column)
         if value and not COLOR.match(value):
-            raise self._invalid(column, value)
+            raise self.invalid(column, value)
         return value.upper()
 
     def unknown(self, column: str) -> GtfsError:
@@ -554,7 +554,7 @@ def _read_frequencies(table: _Table, feed: GtfsFeed) -> None:
         seen.add((trip_id, start))
         headway = row.integer("headway_secs")
         if headway == 0:
-            raise row._invalid("headway_secs", "0")
+            raise row.invalid("headway_secs", "0")
         feed.frequencies.append(
             FrequencyRow(
                 trip_id=trip_id,

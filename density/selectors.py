@@ -12,7 +12,18 @@ from django.db.models import Max, Min, QuerySet
 
 from density.daytypes import services_running
 from density.gtfs import format_time
-from density.models import Calendar, CalendarDate, Feed, Frequency, RouteStop, Stop, StopTime, Trip
+from density.models import (
+    Calendar,
+    CalendarDate,
+    CounterLink,
+    Feed,
+    Frequency,
+    RouteStop,
+    Stop,
+    StopTime,
+    Trip,
+)
+from sensors.selectors import readings_between
 
 # GTFS times run past 24:00 into the next morning; no feed we know runs a trip past 48:00.
 SERVICE_DAY_SECONDS = 48 * 3600
@@ -198,3 +209,38 @@ def _departures_on(
                 )
             )
     return departures
+
+
+@dataclass(frozen=True)
+class CounterReading:
+    """A passenger count placed on the network through its counter's link."""
+
+    route_id: int
+    direction_id: int | None  # None: a vehicle counter, either direction
+    stop_id: int | None  # None: a vehicle counter
+    vehicle: str
+    time: datetime
+    passengers: float
+
+
+def counter_readings(
+    *, since: datetime, until: datetime, route_id: int | None = None
+) -> list[CounterReading]:
+    """The ``passengers`` readings of every linked counter (of one route) in [since, until)."""
+    links = CounterLink.objects.select_related("sensor").order_by("pk")
+    if route_id is not None:
+        links = links.filter(route_id=route_id)
+    return [
+        CounterReading(
+            route_id=link.route_id,
+            direction_id=link.direction_id,
+            stop_id=link.stop_id,
+            vehicle=link.vehicle,
+            time=reading.time,
+            passengers=reading.value,
+        )
+        for link in links
+        for reading in readings_between(
+            since=since, until=until, sensor=link.sensor, quantity="passengers"
+        )
+    ]

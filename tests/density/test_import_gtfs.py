@@ -241,14 +241,20 @@ def _missing_column(path: Path) -> int:
     return 1
 
 
+def _missing_file(path: Path) -> int:
+    path.unlink()
+    return 0
+
+
 @pytest.mark.parametrize(
     ("file", "damage"),
     [
+        ("stops.txt", _missing_file),
         ("routes.txt", _missing_column),
         ("stop_times.txt", _bad_time),
         ("stop_times.txt", _unknown_trip),
     ],
-    ids=["missing-column", "bad-time", "unknown-trip"],
+    ids=["missing-file", "missing-column", "bad-time", "unknown-trip"],
 )
 def test_it_imports_nothing_from_a_faulty_feed_and_says_where(
     tmp_path: Path, file: str, damage: Callable[[Path], int]
@@ -259,7 +265,7 @@ def test_it_imports_nothing_from_a_faulty_feed_and_says_where(
     with pytest.raises(CommandError) as refused:
         import_gtfs(folder)
 
-    assert f"{file}, line {line}:" in str(refused.value)
+    assert (f"{file}, line {line}:" if line else f"{file}:") in str(refused.value)
     assert not Feed.objects.exists()
     assert not Stop.objects.exists()
 
