@@ -23,6 +23,7 @@ from civic.errors import InvalidInput
 BOM = "\ufeff"
 TIME = re.compile(r"^(\d{1,3}):([0-5]\d):([0-5]\d)$")
 COLOR = re.compile(r"^[0-9A-Fa-f]{6}$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class GtfsError(InvalidInput):
@@ -296,42 +297,33 @@ def read_feed(path: Path) -> GtfsFeed:
     """Every row of the feed at ``path``, checked. Raises GtfsError at the first fault."""
     source = _Source(path)
     feed = GtfsFeed()
-    tables: dict[str, _Table] = {}
 
-    def table(name: str, *required: str, optional: bool = False) -> _Table | None:
+    def optional(name: str, *columns: str) -> _Table | None:
         data = source.files.get(name)
         if data is None:
-            if optional:
-                return None
-            raise GtfsError(name, 0, _("the file is missing."))
-        tables[name] = _Table(name, data, feed.warnings)
-        tables[name].require(*required)
-        return tables[name]
+            return None
+        table = _Table(name, data, feed.warnings)
+        table.require(*columns)
+        return table
 
-    agencies = table("agency.txt", "agency_name", "agency_url", "agency_timezone")
-    stops = table("stops.txt", "stop_id")
-    routes = table("routes.txt", "route_id", "route_type")
-    trips = table("trips.txt", "route_id", "service_id", "trip_id")
-    stop_times = table("stop_times.txt", "trip_id", "stop_id", "stop_sequence")
-    calendar = table(
-        "calendar.txt",
-        "service_id",
-        *WEEKDAYS,
-        "start_date",
-        "end_date",
-        optional=True,
-    )
-    calendar_dates = table(
-        "calendar_dates.txt", "service_id", "date", "exception_type", optional=True
-    )
-    frequencies = table(
-        "frequencies.txt", "trip_id", "start_time", "end_time", "headway_secs", optional=True
-    )
+    def required(name: str, *columns: str) -> _Table:
+        table = optional(name, *columns)
+        if table is None:
+            raise GtfsError(name, 0, _("the file is missing."))
+        return table
+
+    agencies = required("agency.txt", "agency_name", "agency_url", "agency_timezone")
+    stops = required("stops.txt", "stop_id")
+    routes = required("routes.txt", "route_id", "route_type")
+    trips = required("trips.txt", "route_id", "service_id", "trip_id")
+    stop_times = required("stop_times.txt", "trip_id", "stop_id", "stop_sequence")
+    calendar = optional("calendar.txt", "service_id", *WEEKDAYS, "start_date", "end_date")
+    calendar_dates = optional("calendar_dates.txt", "service_id", "date", "exception_type")
+    frequencies = optional("frequencies.txt", "trip_id", "start_time", "end_time", "headway_secs")
     if calendar is None and calendar_dates is None:
         raise GtfsError(
             "calendar.txt", 0, _("the feed has neither calendar.txt nor calendar_dates.txt.")
         )
-    assert agencies and stops and routes and trips and stop_times
 
     _read_agencies(agencies, feed)
     _read_stops(stops, feed)
@@ -348,9 +340,6 @@ def read_feed(path: Path) -> GtfsFeed:
     if frequencies is not None:
         _read_frequencies(frequencies, feed)
     return feed
-
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _duplicate(row: _Row, column: str) -> GtfsError:
