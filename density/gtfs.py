@@ -16,13 +16,45 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 from civic.errors import InvalidInput
+from density.models import Agency, Route, Stop, StopTime, Trip
 
 BOM = "\ufeff"
 TIME = re.compile(r"^(\d{1,3}):([0-5]\d):([0-5]\d)$")
 COLOR = re.compile(r"^[0-9A-Fa-f]{6}$")
+MAX_INTEGER = 2**31 - 1  # PostgreSQL's integer
+# Where each text column is stored: a value longer than its field is refused with its file and
+# line, rather than by the database (PostgreSQL enforces lengths, SQLite does not).
+COLUMN_FIELDS: dict[str, tuple[type[models.Model], str]] = {
+    "agency_id": (Agency, "gtfs_id"),
+    "agency_name": (Agency, "name"),
+    "agency_url": (Agency, "url"),
+    "agency_timezone": (Agency, "timezone"),
+    "agency_lang": (Agency, "lang"),
+    "agency_phone": (Agency, "phone"),
+    "stop_id": (Stop, "gtfs_id"),
+    "stop_code": (Stop, "code"),
+    "stop_name": (Stop, "name"),
+    "parent_station": (Stop, "gtfs_id"),
+    "platform_code": (Stop, "platform_code"),
+    "route_id": (Route, "gtfs_id"),
+    "route_short_name": (Route, "short_name"),
+    "route_long_name": (Route, "long_name"),
+    "service_id": (Trip, "service_id"),
+    "trip_id": (Trip, "gtfs_id"),
+    "trip_headsign": (Trip, "headsign"),
+    "trip_short_name": (Trip, "short_name"),
+    "block_id": (Trip, "block_id"),
+    "shape_id": (Trip, "shape_id"),
+    "stop_headsign": (StopTime, "headsign"),
+}
+LENGTHS: dict[str, int] = {
+    column: model._meta.get_field(name).max_length  # type: ignore[union-attr,misc]
+    for column, (model, name) in COLUMN_FIELDS.items()
+}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -222,6 +254,12 @@ class _Row:
         value = self.values.get(column, "")
         if required and not value:
             raise self.fail(_("%(column)s is empty.") % {"column": column})
+        limit = LENGTHS.get(column)
+        if limit is not None and len(value) > limit:
+            raise self.fail(
+                _("%(column)s is longer than %(limit)d characters.")
+                % {"column": column, "limit": limit}
+            )
         return value
 
     def invalid(self, column: str, value: str) -> GtfsError:
@@ -238,7 +276,7 @@ class _Row:
             number = int(value)
         except ValueError:
             raise self.invalid(column, value) from None
-        if number < 0 or (choices and number not in choices):
+        if not 0 <= number <= MAX_INTEGER or (choices and number not in choices):
             raise self.invalid(column, value)
         return number
 

@@ -241,6 +241,15 @@ def _missing_column(path: Path) -> int:
     return 1
 
 
+def _long_name(path: Path) -> int:
+    lines = path.read_text().splitlines()
+    fields = lines[2].split(",")
+    fields[1] = "Furnace Creek " * 20
+    lines[2] = ",".join(fields)
+    path.write_text("\n".join(lines))
+    return 3
+
+
 def _missing_file(path: Path) -> int:
     path.unlink()
     return 0
@@ -253,8 +262,9 @@ def _missing_file(path: Path) -> int:
         ("routes.txt", _missing_column),
         ("stop_times.txt", _bad_time),
         ("stop_times.txt", _unknown_trip),
+        ("stops.txt", _long_name),
     ],
-    ids=["missing-file", "missing-column", "bad-time", "unknown-trip"],
+    ids=["missing-file", "missing-column", "bad-time", "unknown-trip", "name-too-long"],
 )
 def test_it_imports_nothing_from_a_faulty_feed_and_says_where(
     tmp_path: Path, file: str, damage: Callable[[Path], int]
