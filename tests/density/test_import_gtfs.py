@@ -307,3 +307,15 @@ def test_it_leaves_the_previous_import_whole_when_a_reimport_fails_midway(tmp_pa
     assert "apc-bus-12" in str(refused.value)
     assert Stop.objects.get(gtfs_id="BULLFROG").name == "Bullfrog (Demo)"
     assert Trip.objects.filter(route=route).count() == trips > 0
+
+
+def test_it_keeps_two_feeds_apart_even_with_the_same_gtfs_ids() -> None:
+    folder = GTFS_DIR / DTA
+
+    import_gtfs(folder, "--feed", "north")
+    import_gtfs(folder, "--feed", "south")
+
+    stops = len(rows(folder, "stops.txt"))
+    assert Stop.objects.filter(feed__code="north").count() == stops
+    assert Stop.objects.filter(feed__code="south").count() == stops
+    assert Stop.objects.filter(gtfs_id="BULLFROG").count() == 2
