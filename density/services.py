@@ -73,7 +73,9 @@ def gtfs_import(*, actor: Actor, path: Path, feed_code: str | None = None) -> Im
 
 
 def _write(parsed: gtfs.GtfsFeed, *, code: str, source: str) -> ImportSummary:
-    feed, _created = Feed.objects.get_or_create(code=code)
+    Feed.objects.get_or_create(code=code)
+    # Two imports of one feed at once would each remove the other's rows: the second waits.
+    feed = Feed.objects.select_for_update().get(code=code)
     feed.source = source
     feed.name = feed.name or ", ".join(agency.name for agency in parsed.agencies)[:200]
     feed.imported_at = timezone.now()
