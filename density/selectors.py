@@ -1,0 +1,246 @@
+"""Reads of the density domain: services on a date, trip runs and departures."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max, Min, QuerySet
+
+from density.daytypes import services_running
+from density.gtfs import format_time
+from density.models import (
+    Calendar,
+    CalendarDate,
+    CounterLink,
+    Feed,
+    Frequency,
+    RouteStop,
+    Stop,
+    StopTime,
+    Trip,
+)
+from sensors.selectors import readings_between
+
+# GTFS times run past 24:00 into the next morning; no feed we know runs a trip past 48:00.
+SERVICE_DAY_SECONDS = 48 * 3600
+
+
+def feed_services_on(*, feed: Feed, day: date) -> set[str]:
+    """The service ids of ``feed`` that run on ``day`` (its calendar and exceptions)."""
+    calendars = [
+        (calendar.service_id, calendar.weekdays, calendar.start_date, calendar.end_date)
+        for calendar in Calendar.objects.filter(feed=feed, start_date__lte=day, end_date__gte=day)
+    ]
+    exceptions = CalendarDate.objects.filter(feed=feed, date=day).values_list(
+        "service_id", "date", "exception_type"
+    )
+    return services_running(day, calendars=calendars, exceptions=exceptions)
+
+
+def trips_on(*, feed: Feed, day: date) -> QuerySet[Trip]:
+    """The trips of ``feed`` that run on ``day``."""
+    return Trip.objects.filter(feed=feed, service_id__in=feed_services_on(feed=feed, day=day))
+
+
+def route_direction_stops(*, route_id: int, direction_id: int) -> QuerySet[RouteStop]:
+    """The stops of a route in one direction, in the order a passenger meets them."""
+    return (
+        RouteStop.objects.filter(pattern__route_id=route_id, pattern__direction_id=direction_id)
+        .select_related("stop")
+        .order_by("position")
+    )
+
+
+@dataclass(frozen=True)
+class TripRun:
+    """One run of a trip on a service day: a timetabled trip, or one repetition of a
+    frequency-based trip (which GTFS-Realtime identifies by its start time and date)."""
+
+    trip_id: int
+    gtfs_trip_id: str
+    route_id: int
+    direction_id: int
+    service_day: date
+    start: int  # seconds since the service day's midnight, at the first stop
+    frequency_based: bool
+
+    @property
+    def start_time(self) -> str:
+        return format_time(self.start)
+
+    @property
+    def start_date(self) -> str:
+        return f"{self.service_day:%Y%m%d}"
+
+
+def frequency_starts(*, start: int, end: int, headway: int) -> range:
+    """The start times of a frequency window's runs: every headway from start, before end."""
+    return range(start, end, headway)
+
+
+def trip_runs(
+    *,
+    feed: Feed,
+    day: date,
+    since: int = 0,
+    until: int = SERVICE_DAY_SECONDS,
+    trip_ids: Collection[int] | None = None,
+) -> list[TripRun]:
+    """The runs of ``feed``'s trips (or of ``trip_ids`` only) on service day ``day`` that start
+    in [since, until) seconds after its midnight, in order."""
+    trips = trips_on(feed=feed, day=day)
+    if trip_ids is not None:
+        trips = trips.filter(pk__in=trip_ids)
+    firsts = dict(
+        StopTime.objects.filter(trip__in=trips)
+        .values("trip")
+        .annotate(first=Min("departure"))
+        .values_list("trip", "first")
+    )
+    windows: dict[int, list[Frequency]] = defaultdict(list)
+    for frequency in Frequency.objects.filter(trip__in=trips):
+        windows[frequency.trip_id].append(frequency)
+    runs = []
+    for trip in trips.only("id", "gtfs_id", "route_id", "direction_id"):
+        first = firsts.get(trip.pk)
+        if first is None:
+            continue
+        if trip.pk in windows:
+            starts = [
+                moment
+                for window in windows[trip.pk]
+                for moment in frequency_starts(
+                    start=window.start, end=window.end, headway=window.headway
+                )
+            ]
+        else:
+            starts = [first]
+        runs += [
+            TripRun(
+                trip_id=trip.pk,
+                gtfs_trip_id=trip.gtfs_id,
+                route_id=trip.route_id,
+                direction_id=trip.direction_id,
+                service_day=day,
+                start=moment,
+                frequency_based=trip.pk in windows,
+            )
+            for moment in starts
+            if since <= moment < until
+        ]
+    return sorted(runs, key=lambda run: (run.start, run.gtfs_trip_id))
+
+
+@dataclass(frozen=True)
+class Departure:
+    run: TripRun
+    stop_sequence: int
+    at: datetime
+
+
+def feed_timezone(feed: Feed) -> ZoneInfo:
+    agency = feed.agencies.order_by("pk").first()
+    return ZoneInfo(agency.timezone if agency else "UTC")
+
+
+def departures_from(*, stop: Stop, since: datetime, until: datetime) -> list[Departure]:
+    """Every departure from ``stop`` between two instants, frequency-based runs expanded.
+
+    A service day's midnight is taken as local midnight (GTFS says noon minus 12 h, which only
+    differs on the two nights a year the clocks change).
+    """
+    zone = feed_timezone(stop.feed)
+    local_since, local_until = since.astimezone(zone), until.astimezone(zone)
+    departures = []
+    day = local_since.date() - timedelta(days=1)  # yesterday's service runs past midnight
+    while day <= local_until.date():
+        midnight = datetime.combine(day, time(), tzinfo=zone)
+        departures += _departures_on(
+            stop=stop,
+            day=day,
+            midnight=midnight,
+            since=int((local_since - midnight).total_seconds()),
+            until=int((local_until - midnight).total_seconds()),
+        )
+        day += timedelta(days=1)
+    return sorted(departures, key=lambda departure: departure.at)
+
+
+def _departures_on(
+    *, stop: Stop, day: date, midnight: datetime, since: int, until: int
+) -> list[Departure]:
+    if until <= 0 or since >= SERVICE_DAY_SECONDS:
+        return []
+    calls = {
+        call.trip_id: call
+        for call in StopTime.objects.filter(
+            stop=stop,
+            trip__in=trips_on(feed=stop.feed, day=day),
+            departure__isnull=False,
+            pickup_type__in=(0, 2, 3),
+        )
+    }
+    if not calls:
+        return []
+    bounds = {
+        trip: (first, last)
+        for trip, first, last in StopTime.objects.filter(trip__in=calls)
+        .values("trip")
+        .annotate(first=Min("departure"), last=Max("stop_sequence"))
+        .values_list("trip", "first", "last")
+    }
+    departures = []
+    for run in trip_runs(feed=stop.feed, day=day, trip_ids=calls.keys()):
+        call = calls[run.trip_id]
+        first, last = bounds[run.trip_id]
+        if call.departure is None or call.stop_sequence == last:  # a terminus: no departure
+            continue
+        moment = run.start + call.departure - first
+        if since <= moment < until:
+            departures.append(
+                Departure(
+                    run=run,
+                    stop_sequence=call.stop_sequence,
+                    at=midnight + timedelta(seconds=moment),
+                )
+            )
+    return departures
+
+
+@dataclass(frozen=True)
+class CounterReading:
+    """A passenger count placed on the network through its counter's link."""
+
+    route_id: int
+    direction_id: int | None  # None: a vehicle counter, either direction
+    stop_id: int | None  # None: a vehicle counter
+    vehicle: str
+    time: datetime
+    passengers: float
+
+
+def counter_readings(
+    *, since: datetime, until: datetime, route_id: int | None = None
+) -> list[CounterReading]:
+    """The ``passengers`` readings of every linked counter (of one route) in [since, until)."""
+    links = CounterLink.objects.select_related("sensor").order_by("pk")
+    if route_id is not None:
+        links = links.filter(route_id=route_id)
+    return [
+        CounterReading(
+            route_id=link.route_id,
+            direction_id=link.direction_id,
+            stop_id=link.stop_id,
+            vehicle=link.vehicle,
+            time=reading.time,
+            passengers=reading.value,
+        )
+        for link in links
+        for reading in readings_between(
+            since=since, until=until, sensor=link.sensor, quantity="passengers"
+        )
+    ]

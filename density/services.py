@@ -1,0 +1,445 @@
+"""Writes of the density domain: importing the network."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.db import connection, models, transaction
+from django.db.models.deletion import ProtectedError
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from civic.actors import Actor
+from civic.errors import InvalidInput
+from density import gtfs
+from density.models import (
+    Agency,
+    Calendar,
+    CalendarDate,
+    Feed,
+    Frequency,
+    Route,
+    RoutePattern,
+    RouteStop,
+    Stop,
+    StopTime,
+    Trip,
+)
+
+BATCH = 2000
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass
+class TableCount:
+    total: int
+    # None for tables rebuilt whole at each import (stop times, frequencies, stops of a line).
+    created: int | None = None
+    removed: int | None = None
+
+
+@dataclass
+class ImportSummary:
+    feed: Feed
+    counts: dict[str, TableCount] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def feed_code_for(path: Path) -> str:
+    """The default feed code: the folder's or the zip's name."""
+    return slugify(path.stem if path.is_file() else path.name)[:64]
+
+
+def gtfs_import(*, actor: Actor, path: Path, feed_code: str | None = None) -> ImportSummary:
+    """Load the GTFS feed at ``path`` (a zip or a folder), updating the feed's rows in place.
+
+    Rows are matched on their GTFS ids within the feed; rows the new feed no longer has are
+    removed. The whole feed is read and checked before anything is written, in one transaction:
+    a faulty feed (``gtfs.GtfsError``) changes nothing.
+    """
+    parsed = gtfs.read_feed(path)
+    code = feed_code or feed_code_for(path)
+    if not code:
+        raise InvalidInput(_("A feed needs a code (letters, digits, dashes)."), field="feed_code")
+    with transaction.atomic():
+        summary = _write(parsed, code=code, source=str(path))
+    summary.warnings = parsed.warnings
+    return summary
+
+
+def _write(parsed: gtfs.GtfsFeed, *, code: str, source: str) -> ImportSummary:
+    Feed.objects.get_or_create(code=code)
+    # Two imports of one feed at once would each remove the other's rows: the second waits.
+    feed = Feed.objects.select_for_update().get(code=code)
+    feed.source = source
+    feed.name = feed.name or ", ".join(agency.name for agency in parsed.agencies)[:200]
+    feed.imported_at = timezone.now()
+    feed.save()
+    summary = ImportSummary(feed=feed)
+    counts = summary.counts
+
+    agencies, counts["agencies"] = _sync(
+        Agency,
+        [
+            Agency(
+                feed=feed,
+                gtfs_id=row.gtfs_id,
+                name=row.name,
+                url=row.url,
+                timezone=row.timezone,
+                lang=row.lang,
+                phone=row.phone,
+            )
+            for row in parsed.agencies
+        ],
+        scope=Agency.objects.filter(feed=feed),
+        unique=["feed", "gtfs_id"],
+        key=["gtfs_id"],
+        update=["name", "url", "timezone", "lang", "phone"],
+    )
+    stops, counts["stops"] = _sync(
+        Stop,
+        [
+            Stop(
+                feed=feed,
+                gtfs_id=row.gtfs_id,
+                code=row.code,
+                name=row.name,
+                latitude=row.latitude,
+                longitude=row.longitude,
+                location_type=row.location_type,
+                parent=None,
+                platform_code=row.platform_code,
+            )
+            for row in parsed.stops
+        ],
+        scope=Stop.objects.filter(feed=feed),
+        unique=["feed", "gtfs_id"],
+        key=["gtfs_id"],
+        update=[
+            "code",
+            "name",
+            "latitude",
+            "longitude",
+            "location_type",
+            "parent",
+            "platform_code",
+        ],
+    )
+    children = [
+        Stop(pk=stops[(row.gtfs_id,)], parent_id=stops[(row.parent_id,)])
+        for row in parsed.stops
+        if row.parent_id
+    ]
+    Stop.objects.bulk_update(children, ["parent"], batch_size=BATCH)
+    routes, counts["routes"] = _sync(
+        Route,
+        [
+            Route(
+                feed=feed,
+                gtfs_id=row.gtfs_id,
+                agency_id=agencies[(row.agency_id,)],
+                short_name=row.short_name,
+                long_name=row.long_name,
+                route_type=row.route_type,
+                color=row.color,
+                text_color=row.text_color,
+                sort_order=row.sort_order,
+            )
+            for row in parsed.routes
+        ],
+        scope=Route.objects.filter(feed=feed),
+        unique=["feed", "gtfs_id"],
+        key=["gtfs_id"],
+        update=[
+            "agency",
+            "short_name",
+            "long_name",
+            "route_type",
+            "color",
+            "text_color",
+            "sort_order",
+        ],
+    )
+    _unused, counts["calendars"] = _sync(
+        Calendar,
+        [
+            Calendar(
+                feed=feed,
+                service_id=row.service_id,
+                monday=row.weekdays[0],
+                tuesday=row.weekdays[1],
+                wednesday=row.weekdays[2],
+                thursday=row.weekdays[3],
+                friday=row.weekdays[4],
+                saturday=row.weekdays[5],
+                sunday=row.weekdays[6],
+                start_date=row.start_date,
+                end_date=row.end_date,
+            )
+            for row in parsed.calendars
+        ],
+        scope=Calendar.objects.filter(feed=feed),
+        unique=["feed", "service_id"],
+        key=["service_id"],
+        update=[*gtfs.WEEKDAYS, "start_date", "end_date"],
+    )
+    _unused, counts["calendar dates"] = _sync(
+        CalendarDate,
+        [
+            CalendarDate(
+                feed=feed,
+                service_id=row.service_id,
+                date=row.date,
+                exception_type=row.exception_type,
+            )
+            for row in parsed.calendar_dates
+        ],
+        scope=CalendarDate.objects.filter(feed=feed),
+        unique=["feed", "service_id", "date"],
+        key=["service_id", "date"],
+        update=["exception_type"],
+    )
+    trips, counts["trips"] = _sync(
+        Trip,
+        [
+            Trip(
+                feed=feed,
+                gtfs_id=row.gtfs_id,
+                route_id=routes[(row.route_id,)],
+                service_id=row.service_id,
+                headsign=row.headsign,
+                short_name=row.short_name,
+                direction_id=row.direction_id,
+                block_id=row.block_id,
+                shape_id=row.shape_id,
+            )
+            for row in parsed.trips
+        ],
+        scope=Trip.objects.filter(feed=feed),
+        unique=["feed", "gtfs_id"],
+        key=["gtfs_id"],
+        update=[
+            "route",
+            "service_id",
+            "headsign",
+            "short_name",
+            "direction_id",
+            "block_id",
+            "shape_id",
+        ],
+    )
+    # Stop times and frequencies have no identity of their own worth keeping: rebuilt whole.
+    StopTime.objects.filter(trip__feed=feed).delete()
+    _insert(
+        StopTime,
+        [
+            "trip_id",
+            "stop_id",
+            "stop_sequence",
+            "arrival",
+            "departure",
+            "headsign",
+            "pickup_type",
+            "drop_off_type",
+        ],
+        (
+            (
+                trips[(row.trip_id,)],
+                stops[(row.stop_id,)],
+                row.stop_sequence,
+                row.arrival,
+                row.departure,
+                row.headsign,
+                row.pickup_type,
+                row.drop_off_type,
+            )
+            for row in parsed.stop_times
+        ),
+    )
+    counts["stop times"] = TableCount(total=len(parsed.stop_times))
+    Frequency.objects.filter(trip__feed=feed).delete()
+    Frequency.objects.bulk_create(
+        [
+            Frequency(
+                trip_id=trips[(row.trip_id,)],
+                start=row.start,
+                end=row.end,
+                headway=row.headway,
+                exact_times=row.exact_times,
+            )
+            for row in parsed.frequencies
+        ],
+        batch_size=BATCH,
+    )
+    counts["frequencies"] = TableCount(total=len(parsed.frequencies))
+    _write_patterns(parsed, feed=feed, routes=routes, stops=stops, counts=counts)
+    return summary
+
+
+def _write_patterns(
+    parsed: gtfs.GtfsFeed,
+    *,
+    feed: Feed,
+    routes: dict[tuple[Any, ...], int],
+    stops: dict[tuple[Any, ...], int],
+    counts: dict[str, TableCount],
+) -> None:
+    directions = route_directions(parsed)
+    patterns, counts["line directions"] = _sync(
+        RoutePattern,
+        [
+            RoutePattern(
+                route_id=routes[(route_id,)],
+                direction_id=direction_id,
+                headsign=direction.headsign,
+                trip_count=direction.trip_count,
+            )
+            for (route_id, direction_id), direction in directions.items()
+        ],
+        scope=RoutePattern.objects.filter(route__feed=feed),
+        unique=["route", "direction_id"],
+        key=["route_id", "direction_id"],
+        update=["headsign", "trip_count"],
+    )
+    RouteStop.objects.filter(pattern__route__feed=feed).delete()
+    route_stops = [
+        (
+            patterns[(routes[(route_id,)], direction_id)],
+            position,
+            stops[(stop_id,)],
+            direction.calls[stop_id],
+        )
+        for (route_id, direction_id), direction in directions.items()
+        for position, stop_id in enumerate(direction.stops)
+    ]
+    _insert(RouteStop, ["pattern_id", "position", "stop_id", "trip_count"], route_stops)
+    counts["stops of lines"] = TableCount(total=len(route_stops))
+
+
+@dataclass
+class Direction:
+    """A route direction as derived from its trips: stops in order, and how often each is served."""
+
+    stops: list[str]
+    calls: Counter[str]
+    trip_count: int
+    headsign: str
+
+
+def route_directions(parsed: gtfs.GtfsFeed) -> dict[tuple[str, int], Direction]:
+    """Each (route id, direction id)'s stop sequence, from the most common trip pattern first."""
+    calls_by_trip: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for call in parsed.stop_times:
+        calls_by_trip[call.trip_id].append((call.stop_sequence, call.stop_id))
+    shapes: dict[tuple[str, int], Counter[tuple[str, ...]]] = defaultdict(Counter)
+    headsigns: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
+    for trip in parsed.trips:
+        trip_calls = calls_by_trip.get(trip.gtfs_id)
+        if not trip_calls:
+            continue
+        key = (trip.route_id, trip.direction_id)
+        shapes[key][_once(stop for _sequence, stop in sorted(trip_calls))] += 1
+        if trip.headsign:
+            headsigns[key][trip.headsign] += 1
+    names = {stop.gtfs_id: stop.name for stop in parsed.stops}
+    directions = {}
+    for key, counter in shapes.items():
+        # Most trips first; ties go to the longer pattern, then the ids, so the order is stable.
+        ranked = sorted(counter.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))
+        order = _merge([pattern for pattern, _count in ranked])
+        calls: Counter[str] = Counter()
+        for pattern, count in ranked:
+            for stop in pattern:
+                calls[stop] += count
+        headsign = headsigns[key].most_common(1)[0][0] if headsigns[key] else names[order[-1]]
+        directions[key] = Direction(
+            stops=order, calls=calls, trip_count=sum(counter.values()), headsign=headsign
+        )
+    return directions
+
+
+def _once(stops: Any) -> tuple[str, ...]:
+    """The stops in order, each kept at its first call (a loop calls at its terminus twice)."""
+    return tuple(dict.fromkeys(stops))
+
+
+def _merge(patterns: Sequence[tuple[str, ...]]) -> list[str]:
+    """The first pattern, with the stops of the others slotted in after the stop they follow."""
+    order = list(patterns[0])
+    known = set(order)
+    for pattern in patterns[1:]:
+        previous: str | None = None
+        for index, stop in enumerate(pattern):
+            if stop not in known:
+                if previous is not None:
+                    at = order.index(previous) + 1
+                else:
+                    following = next((s for s in pattern[index + 1 :] if s in known), None)
+                    at = order.index(following) if following is not None else len(order)
+                order.insert(at, stop)
+                known.add(stop)
+            previous = stop
+    return order
+
+
+def _sync(
+    model: type[M],
+    objects: list[M],
+    *,
+    scope: models.QuerySet[M],
+    unique: list[str],
+    key: list[str],
+    update: list[str],
+) -> tuple[dict[tuple[Any, ...], int], TableCount]:
+    """Upsert ``objects`` on their ``unique`` fields, remove the rest of ``scope``.
+
+    ``key`` names the same fields as read back (``route_id`` for ``route``, no ``feed``: the scope
+    is one feed). Returns each key's primary key, and the counts.
+    """
+    existing = _keys(scope, key)
+    wanted = {tuple(getattr(obj, name) for name in key) for obj in objects}
+    model._default_manager.bulk_create(
+        objects, batch_size=BATCH, update_conflicts=True, unique_fields=unique, update_fields=update
+    )
+    stale = [pk for item, pk in existing.items() if item not in wanted]
+    for start in range(0, len(stale), BATCH):
+        try:
+            scope.filter(pk__in=stale[start : start + BATCH]).delete()
+        except ProtectedError as exc:
+            blocker = next(iter(exc.protected_objects))
+            raise InvalidInput(
+                _("%(blocker)s points at a %(model)s the new feed no longer has: remove it first.")
+                % {"model": model._meta.verbose_name, "blocker": blocker}
+            ) from exc
+    mapping = _keys(scope, key)
+    return mapping, TableCount(
+        total=len(mapping), created=len(wanted - existing.keys()), removed=len(stale)
+    )
+
+
+def _insert(model: type[models.Model], columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert plain rows, skipping model instances: tens of thousands of stop times per feed.
+
+    COPY on PostgreSQL, one prepared INSERT on SQLite.
+    """
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            values = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({values})"  # noqa: S608 (our own names)
+            cursor.executemany(sql, list(rows))
+
+
+def _keys(scope: models.QuerySet[Any], key: list[str]) -> dict[tuple[Hashable, ...], int]:
+    return {tuple(row[:-1]): row[-1] for row in scope.values_list(*key, "pk")}
