@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from civic.registry import SeedStep, register_seed_step
 from consent.models import LegalBasis
 from consent.registry import PurposeSpec, register_purpose
 
 
 def register() -> None:
+    from density.seed import seed_density
+
+    # After the city (its map centre) and before the sensors that count passengers.
+    register_seed_step(SeedStep(name="density", run=seed_density, order=40))
     register_purpose(
         PurposeSpec(
             code="crowd-density",
