@@ -34,7 +34,7 @@ LAST_SEEN_EVERY = timedelta(minutes=5)
 
 def idle_seconds() -> int:
     """A session on a terminal ends after this long without a request (server-side)."""
-    return int(getattr(settings, "CIVIC_KIOSK_IDLE_SECONDS", 180))
+    return settings.CIVIC_KIOSK_IDLE_SECONDS
 
 
 def set_terminal_cookie(response: HttpResponse, terminal: KioskTerminal, token: str) -> None:

@@ -236,6 +236,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # into the beat schedule in civic/celery.py.
 # An email the mail server kept refusing stays this long in the outbox (for staff), then goes.
 CIVIC_OUTBOX_FAILED_RETENTION_DAYS = env_int("CIVIC_OUTBOX_FAILED_RETENTION_DAYS", 30)
+# Retention periods (the receipts, notices and registers residents read quote these).
+# An export archive's download link works this long.
+CIVIC_EXPORT_KEPT_DAYS = env_int("CIVIC_EXPORT_KEPT_DAYS", 7)
+# The unblurred copy of a report's photo is kept this long after the report is closed, for staff.
+CIVIC_REPORTS_UNBLURRED_KEPT_DAYS = env_int("CIVIC_REPORTS_UNBLURRED_KEPT_DAYS", 90)
+# Photos uploaded with a report form that was never sent.
+CIVIC_REPORTS_DRAFT_PHOTOS_KEPT_DAYS = env_int("CIVIC_REPORTS_DRAFT_PHOTOS_KEPT_DAYS", 1)
+# Contact details given with a report are removed this long after it is closed.
+CIVIC_REPORTS_CONTACT_KEPT_DAYS = env_int("CIVIC_REPORTS_CONTACT_KEPT_DAYS", 365)
+# Reports a signed-in resident may send from the web form per hour, and anonymous API clients.
+CIVIC_REPORTS_WEB_PER_HOUR = env_int("CIVIC_REPORTS_WEB_PER_HOUR", 20)
+CIVIC_REPORTS_ANON_RATE = env_str("CIVIC_REPORTS_ANON_RATE", "10/hour")
 # How long the access log keeps its entries before the retention job purges them.
 CIVIC_ACCESS_LOG_RETENTION_DAYS = env_int("CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)
 # A heartbeat older than this is reported stale by /healthz.

@@ -322,7 +322,7 @@ def retention_run(*, now: datetime | None = None) -> dict[str, int]:
 
 def access_log_retention(*, now: datetime) -> int:
     """Access-log entries are kept for CIVIC_ACCESS_LOG_RETENTION_DAYS, then purged."""
-    days = getattr(settings, "CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)
+    days = settings.CIVIC_ACCESS_LOG_RETENTION_DAYS
     purge = journal_purge(
         model=AccessLog,
         before=now - timedelta(days=days),
@@ -350,7 +350,6 @@ def export_retention(*, now: datetime) -> int:
 
 # --- Export (GDPR art. 15 and 20) ------------------------------------------------------------
 
-EXPORT_KEPT = timedelta(days=7)
 # An export still in progress after this is taken for dead (its worker was lost).
 EXPORT_STALE_AFTER = timedelta(hours=1)
 
@@ -426,7 +425,7 @@ def export_build(*, archive_id: str) -> ExportArchive | None:
         archive.size = len(content)
         archive.status = ExportArchive.Status.READY
         archive.ready_at = now
-        archive.expires_at = now + EXPORT_KEPT
+        archive.expires_at = now + timedelta(days=settings.CIVIC_EXPORT_KEPT_DAYS)
         archive.save(update_fields=["file", "size", "status", "ready_at", "expires_at"])
         if archive.user.email:
             email_send_templated(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model, logout
@@ -121,6 +122,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         "private_form": PrivateModeForm(),
         "now": timezone.now(),
         "my_data_links": links("my-data"),  # pages other apps keep about the person
+        "export_kept_days": settings.CIVIC_EXPORT_KEPT_DAYS,
     }
     return render(request, "consent/my_data.html", context)
 
@@ -266,7 +268,8 @@ def export_download(request: HttpRequest, archive_id: str) -> HttpResponseBase:
     except NotFound as exc:
         raise Http404 from exc
     if not archive.is_downloadable():
-        return render(request, "consent/export_expired.html", {"archive": archive}, status=410)
+        context = {"archive": archive, "export_kept_days": settings.CIVIC_EXPORT_KEPT_DAYS}
+        return render(request, "consent/export_expired.html", context, status=410)
     response = FileResponse(
         archive.file.open("rb"),
         as_attachment=True,

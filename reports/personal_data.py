@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,12 +21,6 @@ if TYPE_CHECKING:
     from civic.actors import Actor
     from civic.models import User
 
-# The unblurred copy of a photo is kept this long after its report is closed, for staff.
-UNBLURRED_KEPT_AFTER_CLOSE = timedelta(days=90)
-# Photos uploaded with a form never sent.
-DRAFT_PHOTOS_KEPT = timedelta(days=1)
-# Contact details of reports closed this long ago are removed.
-CONTACT_KEPT_AFTER_CLOSE = timedelta(days=365)
 # Purposes (consent.seed) the data serves: the city's follow-up of the problems reported.
 PURPOSES = ("report-follow-up",)
 
@@ -141,14 +136,15 @@ def reports_retention(*, now: datetime) -> int:
     from reports.models import CLOSED_STATUSES, Photo, Report, Status
 
     removed = 0
-    for photo in Photo.objects.filter(report=None, created_at__lt=now - DRAFT_PHOTOS_KEPT):
+    draft_kept = timedelta(days=settings.CIVIC_REPORTS_DRAFT_PHOTOS_KEPT_DAYS)
+    for photo in Photo.objects.filter(report=None, created_at__lt=now - draft_kept):
         photo.original.delete(save=False)
         photo.image.delete(save=False)
         photo.thumbnail.delete(save=False)
         photo.delete()
         removed += 1
     ended = Q(report__status__in=[*CLOSED_STATUSES, Status.HIDDEN]) & Q(
-        report__updated_at__lt=now - UNBLURRED_KEPT_AFTER_CLOSE
+        report__updated_at__lt=now - timedelta(days=settings.CIVIC_REPORTS_UNBLURRED_KEPT_DAYS)
     )
     for photo in Photo.objects.filter(ended).exclude(original=""):
         photo.original.delete(save=True)
@@ -156,7 +152,7 @@ def reports_retention(*, now: datetime) -> int:
     removed += (
         Report.objects.filter(
             status__in=[*CLOSED_STATUSES, Status.HIDDEN],
-            updated_at__lt=now - CONTACT_KEPT_AFTER_CLOSE,
+            updated_at__lt=now - timedelta(days=settings.CIVIC_REPORTS_CONTACT_KEPT_DAYS),
         )
         .exclude(contact_email="", contact_name="", contact_phone="")
         .update(contact_email="", contact_name="", contact_phone="")

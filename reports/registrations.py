@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civic.registry import (
@@ -103,10 +105,14 @@ def register() -> None:
                 "copy is ever shown in public."
             ),
             data_used=_("The photo you send. Nothing is kept by the detector after it has run."),
-            human_check=_(
-                "Staff see the blurred copy first and can blur more by hand; the unblurred copy "
-                "is opened only with a stated reason, recorded in your data access history, and "
-                "deleted 90 days after the report is closed."
+            # No promise of a tool that does not exist (blurring more by hand): only what runs.
+            human_check=format_lazy(
+                _(
+                    "Staff see the blurred copy first; the unblurred copy is opened only with a "
+                    "stated reason, recorded in your data access history, and deleted {days} "
+                    "days after the report is closed."
+                ),
+                days=settings.CIVIC_REPORTS_UNBLURRED_KEPT_DAYS,
             ),
         )
     )

@@ -87,7 +87,7 @@ def _rate_key(request: HttpRequest) -> str:
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    limit = getattr(settings, "CIVIC_REPORTS_WEB_PER_HOUR", 20)
+    limit = settings.CIVIC_REPORTS_WEB_PER_HOUR
     return int(cache.get(_rate_key(request), 0)) >= limit
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -18,10 +19,12 @@ from civic.actors import Actor, Channel
 from civic.models import Department
 from civic.photos import photo_clean
 from reports.models import Photo, Report, RoutingRule, Status
-from reports.personal_data import UNBLURRED_KEPT_AFTER_CLOSE, reports_retention
+from reports.personal_data import reports_retention
 from reports.services import photo_anonymise, photo_store_draft, report_change_status
 from tests.reports.conftest import INSIDE, jpeg_with_gps
 from tests.reports.test_admin import change_form_data
+
+UNBLURRED_KEPT_AFTER_CLOSE = timedelta(days=settings.CIVIC_REPORTS_UNBLURRED_KEPT_DAYS)
 
 pytestmark = pytest.mark.django_db
 
