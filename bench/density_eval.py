@@ -271,9 +271,13 @@ def truth_level(value: float) -> int:
     return rounded_level(value)
 
 
-def evaluate(sim: Simulation, stop_orders: dict[tuple[str, int], list[str]]) -> dict[str, object]:
+def evaluate(
+    sim: Simulation,
+    stop_orders: dict[tuple[str, int], list[str]],
+    settings: ForecastSettings | None = None,
+) -> dict[str, object]:
     network = Network(stop_orders)
-    settings = ForecastSettings()
+    settings = settings or ForecastSettings()
     engine = ForecastEngine(
         network=network, settings=settings, capacities=CAPACITY, reliability=sim.reliability
     )

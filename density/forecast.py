@@ -29,8 +29,9 @@ How a cell's level is computed
        answers "maximum" barely moves the forecast.
     3. Counters are translated into levels per line: the number of passengers that matches each
        level is learned by comparing counters with the reports made at the same stops and times
-       (or, until there are enough of those, from the vehicle's capacity). A counter that the
-       sensors service knows to be unreliable weighs less.
+       (or, until there are enough of those, from the vehicle's capacity: empty is "low", full
+       is "maximum"). A counter reading weighs as much as three reports, less when the sensors
+       service knows the counter to be unreliable.
     4. Neighbours fill the gaps. A stop and time with few reports borrows from the stops just
        before and after it on the line and from the neighbouring quarters of an hour, the closer
        the more. Its own data takes over as it accumulates: the neighbours never weigh more than
@@ -58,7 +59,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -176,7 +177,7 @@ class ForecastSettings:
     # The neighbours never weigh more than this many reports in a cell's level.
     neighbour_cap: float = 4.0
     # How many reports one counter reading of full reliability is worth.
-    counter_weight: float = 1.5
+    counter_weight: float = 3.0
     # Weight of a report 1, 2, 3 and 4 levels away from the consensus.
     outlier_weights: tuple[float, float, float, float] = (1.0, 0.35, 0.1, 0.1)
     # Pooled strength at which the confidence reaches one half.
@@ -184,8 +185,8 @@ class ForecastSettings:
     # Calibration of counters against reports: the fewest cells having both.
     calibration_min_cells: int = 8
     now_window_minutes: float = 20.0
-    now_stop_scale: float = 2.0
-    now_prior: float = 1.0
+    now_stop_scale: float = 4.0
+    now_prior: float = 0.3
     # Distinct devices needed for recent reports to move "now"; None means k_anonymity.
     now_min_devices: int | None = None
 
@@ -342,6 +343,7 @@ class CellTable:
     """
 
     codes: IntArray
+    top: FloatArray  # log weight of the cell's most recent report (-inf: no report)
     decayed: FloatArray
     counts: FloatArray
     devices: IntArray  # distinct device tokens
@@ -354,6 +356,7 @@ class CellTable:
     def empty(cls, k: int) -> CellTable:
         return cls(
             codes=np.zeros(0, np.int64),
+            top=np.zeros(0),
             decayed=np.zeros((0, 5)),
             counts=np.zeros((0, 5)),
             devices=np.zeros(0, np.int64),
@@ -369,6 +372,7 @@ class CellTable:
     def take(self, rows: IntArray | BoolArray) -> CellTable:
         return CellTable(
             codes=self.codes[rows],
+            top=self.top[rows],
             decayed=self.decayed[rows],
             counts=self.counts[rows],
             devices=self.devices[rows],
@@ -383,6 +387,7 @@ class CellTable:
         kept = self.take(~_isin(self.codes, touched))
         merged = CellTable(
             codes=np.concatenate([kept.codes, fresh.codes]),
+            top=np.concatenate([kept.top, fresh.top]),
             decayed=np.concatenate([kept.decayed, fresh.decayed]),
             counts=np.concatenate([kept.counts, fresh.counts]),
             devices=np.concatenate([kept.devices, fresh.devices]),
@@ -407,6 +412,11 @@ class ReportArrays:
     levels: IntArray
     devices: IntArray
 
+    def take(self, rows: BoolArray) -> ReportArrays:
+        return ReportArrays(
+            self.codes[rows], self.observed_at[rows], self.levels[rows], self.devices[rows]
+        )
+
 
 @dataclass
 class CounterArrays:
@@ -414,6 +424,11 @@ class CounterArrays:
     observed_at: FloatArray
     passengers: FloatArray
     reliability: FloatArray
+
+    def take(self, rows: BoolArray) -> CounterArrays:
+        return CounterArrays(
+            self.codes[rows], self.observed_at[rows], self.passengers[rows], self.reliability[rows]
+        )
 
 
 def _distinct(values: IntArray) -> IntArray:
@@ -437,13 +452,17 @@ def _log_weights(observed_at: FloatArray, half_life_days: float) -> FloatArray:
 
 
 def cell_statistics(
-    reports: ReportArrays, counters: CounterArrays, settings: ForecastSettings
+    reports: ReportArrays,
+    counters: CounterArrays,
+    settings: ForecastSettings,
+    archive: CellTable | None = None,
 ) -> CellTable:
     """Sufficient statistics of every cell present in the data, from that cell's data alone.
 
     Rows are put in a canonical order before any sum, and sums run through ``np.bincount`` (a
     plain loop in row order), so a cell gets bit-identical statistics whatever other cells are
     computed alongside it: that is what makes an incremental rebuild equal to a full one.
+    ``archive`` holds the statistics of reports no longer kept raw; they are added to the cells'.
     """
     k = settings.k_anonymity
     order = np.lexsort((reports.devices, reports.levels, reports.observed_at, reports.codes))
@@ -459,10 +478,12 @@ def cell_statistics(
     c_passengers = counters.passengers[order]
     c_reliability = counters.reliability[order]
 
-    codes = _distinct(np.concatenate([r_codes, c_codes]))
+    archive = archive if archive is not None else CellTable.empty(k)
+    codes = _distinct(np.concatenate([r_codes, c_codes, archive.codes]))
     n = len(codes)
     table = CellTable.empty(k)
     table.codes = codes
+    table.top = np.full(n, -np.inf)
     table.decayed = np.zeros((n, 5))
     table.counts = np.zeros((n, 5))
     table.devices = np.zeros(n, np.int64)
@@ -474,7 +495,7 @@ def cell_statistics(
     if len(r_codes):
         row = np.searchsorted(codes, r_codes)
         log_w = _log_weights(r_time, settings.half_life_days)
-        top = np.full(n, -np.inf)
+        top = table.top
         np.maximum.at(top, row, log_w)
         weight = np.exp(log_w - top[row])
         for level in range(MIN_LEVEL, MAX_LEVEL + 1):
@@ -492,6 +513,21 @@ def cell_statistics(
         rank = np.arange(len(pair_code)) - first
         keep = rank < k
         table.first_devices[pair_row[keep], rank[keep]] = pair_device[keep]
+
+    if len(archive):
+        # Both parts rescaled to the most recent report of the two (weights stay below 1).
+        row = np.searchsorted(codes, archive.codes)
+        raw_top = table.top[row]
+        top = np.maximum(raw_top, archive.top)
+        raw_scale = np.where(np.isfinite(raw_top), np.exp(raw_top - top), 0.0)
+        archive_scale = np.where(np.isfinite(archive.top), np.exp(archive.top - top), 0.0)
+        table.decayed[row] = (
+            table.decayed[row] * raw_scale[:, None] + archive.decayed * archive_scale[:, None]
+        )
+        table.counts[row] += archive.counts
+        # Archived reports keep no device ids: their count is a floor of the distinct devices.
+        table.devices[row] = np.maximum(table.devices[row], archive.devices)
+        table.top[row] = top
 
     if len(c_codes):
         row = np.searchsorted(codes, c_codes)
@@ -739,6 +775,7 @@ class ForecastEngine:
         self._pending_counters: list[CounterArrays] = []
         self._touched: list[IntArray] = []
         self.table = CellTable.empty(self.settings.k_anonymity)
+        self._archive = CellTable.empty(self.settings.k_anonymity)
         self._forecast = ForecastArrays(
             np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, np.int64)
         )
@@ -786,13 +823,29 @@ class ForecastEngine:
         self._merge_pending()
         dropped = self._reports.devices == device_id(token_hash)
         self._touched.append(self._reports.codes[dropped])
-        keep = ~dropped
-        self._reports = ReportArrays(
-            self._reports.codes[keep],
-            self._reports.observed_at[keep],
-            self._reports.levels[keep],
-            self._reports.devices[keep],
+        self._reports = self._reports.take(~dropped)
+
+    def archive_reports_before(self, moment: float) -> None:
+        """Fold the reports observed before ``moment`` into per-cell aggregates, dropping them.
+
+        Raw reports are not kept beyond 90 days; what they taught the forecast is. The archive
+        keeps no device token, only each cell's count of distinct ones.
+        """
+        self._merge_pending()
+        old = self._reports.observed_at < moment
+        if not old.any():
+            return
+        cells = _distinct(self._reports.codes[old])
+        folded = cell_statistics(
+            self._reports.take(old),
+            CounterArrays(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0)),
+            self.settings,
+            archive=self._archive.take(_isin(self._archive.codes, cells)),
         )
+        folded.first_devices[:] = -1
+        self._archive = self._archive.replace_cells(cells, folded)
+        self._reports = self._reports.take(~old)
+        self._touched.append(cells)
 
     def _merge_pending(self) -> None:
         if self._pending_reports:
@@ -830,24 +883,15 @@ class ForecastEngine:
         )
         self._touched = []
         if full:
-            self.table = cell_statistics(self._reports, self._counters, self.settings)
+            self.table = cell_statistics(
+                self._reports, self._counters, self.settings, archive=self._archive
+            )
         else:
-            in_reports = _isin(self._reports.codes, touched)
-            in_counters = _isin(self._counters.codes, touched)
             fresh = cell_statistics(
-                ReportArrays(
-                    self._reports.codes[in_reports],
-                    self._reports.observed_at[in_reports],
-                    self._reports.levels[in_reports],
-                    self._reports.devices[in_reports],
-                ),
-                CounterArrays(
-                    self._counters.codes[in_counters],
-                    self._counters.observed_at[in_counters],
-                    self._counters.passengers[in_counters],
-                    self._counters.reliability[in_counters],
-                ),
+                self._reports.take(_isin(self._reports.codes, touched)),
+                self._counters.take(_isin(self._counters.codes, touched)),
                 self.settings,
+                archive=self._archive.take(_isin(self._archive.codes, touched)),
             )
             self.table = self.table.replace_cells(touched, fresh)
         if recalibrate:
@@ -960,7 +1004,7 @@ def level_now(
     cell: CellKey,
     at: float,
     *,
-    forecast: object,
+    forecast: Callable[[CellKey], CellForecast | None],
     network: Network,
     calibrations: Mapping[str, Calibration],
     reliability: Mapping[str, float],
@@ -970,13 +1014,12 @@ def level_now(
 ) -> NowLevel | None:
     """The level at ``cell`` at Unix time ``at``, from the last minutes' observations on its line.
 
-    ``forecast`` maps a CellKey to its CellForecast (or None). Each recent observation on the same
+    ``forecast`` gives a cell's CellForecast (or None). Each recent observation on the same
     line says how far that stop is from its own forecast right now; those gaps, weighted by how
     close the stop is and how recent the observation, robustly averaged and shrunk towards zero,
     move this cell's forecast. Reports count only from ``now_min_devices`` distinct devices.
     """
-    assert callable(forecast)
-    base: CellForecast | None = forecast(cell)
+    base = forecast(cell)
     if base is None:
         return None
     line = (cell.route, cell.direction)

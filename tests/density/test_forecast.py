@@ -97,17 +97,21 @@ def test_it_gives_exactly_the_full_rebuild_after_incremental_ones() -> None:
     summary = incremental.rebuild()
     incremental.add_reports(third)
     incremental.exclude_device("device-7")
+    incremental.archive_reports_before(MONDAY + 10 * DAY)
     incremental.rebuild(recalibrate=True)
+    unchanged = incremental.rebuild()
 
     full = engine()
     full.calibrations = dict(incremental.calibrations)
     full.add_reports(first + second + third)
     full.add_counter_readings(first_counts + second_counts)
     full.exclude_device("device-7")
+    full.archive_reports_before(MONDAY + 10 * DAY)
     full.rebuild(full=True)
 
     assert incremental.calibrations["T1"].source == "reports"
     assert summary.cells_recomputed < summary.forecasts  # it did not recompute everything
+    assert unchanged.cells_recomputed == 0
     assert incremental.forecasts() == full.forecasts()
     assert incremental.forecast(cell("port", 35)) == full.forecast(cell("port", 35))
 
@@ -126,6 +130,22 @@ def test_it_weighs_recent_reports_more_whenever_it_runs() -> None:
     assert forecasts[0] is not None
     assert forecasts[0].rounded == 4
     assert forecasts[0].samples == 12
+
+
+def test_it_keeps_what_reports_taught_once_they_are_no_longer_kept() -> None:
+    subject = engine()
+    subject.add_reports(reports(cell(), [4, 4, 4, 5, 3, 4], at=MONDAY - 100 * DAY))
+    subject.add_reports(reports(cell(), [2] * 5, at=MONDAY))
+    subject.rebuild(full=True)
+    before = subject.forecast(cell())
+
+    subject.archive_reports_before(MONDAY - 90 * DAY)
+    subject.rebuild()
+    after = subject.forecast(cell())
+
+    assert before is not None and after is not None
+    assert after.level == pytest.approx(before.level)
+    assert after.samples == before.samples == 11
 
 
 def test_it_barely_moves_for_pranksters() -> None:
