@@ -1,58 +1,71 @@
 """How crowded will it be? The passenger density forecast engine.
 
 This module is pure computation: it knows nothing of the database. The density app feeds it crowd
-reports and counter readings and stores what it returns.
+reports and counter readings and stores what it returns. The text below, up to "For developers",
+is written for the public page that explains the method.
 
 What is forecast
     For each line (route and direction), stop, day type (weekday, Saturday, Sunday or public
     holiday) and quarter of an hour of the service day, the expected crowding on the five-level
     scale: 1 low (seats free), 2 average (no seats, a few standing), 3 high (many standing),
     4 very high (packed), 5 maximum (hard to get on). Service days that run past midnight keep
-    counting quarters after 24:00 (slot 96 is 24:00-24:15 of the same service day). Each of these
-    "cells" gets an expected level (a decimal number, and the nearest whole level), a confidence
-    between 0 and 1, and the number of reports and counter readings behind it.
+    counting quarters after 24:00. Each of these "cells" gets an expected level (a decimal
+    number, shown as the nearest whole level), a confidence between 0 and 1 (how much data is
+    behind it: about one half with three reports' worth, close to 1 with many), and the number
+    of reports and counter readings made in that cell.
 
 What it is made from
     Passengers' crowd reports (a level, the moment, and a rotating device token that is only used
     to count distinct contributors), and readings of automatic passenger counters fitted in some
-    vehicles (a number of passengers).
+    vehicles (a number of passengers on board).
 
 How a cell's level is computed
-    1. Recent reports count more. A report's weight halves every ``half_life_days`` (four weeks by
-       default): the pattern follows a line that gets busier after the holidays, while one odd
-       evening is soon forgotten. The weight only depends on how old a report is compared to the
-       other reports, never on the moment the forecast is computed, so computing again gives the
-       same result.
-    2. Reports far from the consensus weigh less. The consensus is the median level reported at
-       this stop and time and at the stops and quarters around it. A report one level away from
-       it counts fully; two levels away, a third; three or more, a tenth. A prankster who always
-       answers "maximum" barely moves the forecast.
-    3. Counters are translated into levels per line: the number of passengers that matches each
-       level is learned by comparing counters with the reports made at the same stops and times
-       (or, until there are enough of those, from the vehicle's capacity: empty is "low", full
-       is "maximum"). A counter reading weighs as much as three reports, less when the sensors
-       service knows the counter to be unreliable.
-    4. Neighbours fill the gaps. A stop and time with few reports borrows from the stops just
-       before and after it on the line and from the neighbouring quarters of an hour, the closer
-       the more. Its own data takes over as it accumulates: the neighbours never weigh more than
-       a few reports.
+    1. Recent reports count more. A report's weight halves every four weeks: the pattern follows
+       a line that gets busier after the holidays, while one odd evening is soon forgotten. The
+       weight only depends on how old a report is compared to the other reports, never on the
+       moment the forecast is computed, so computing again gives the same result.
+    2. Reports far from the consensus weigh less. The consensus is the median level recently
+       reported at this stop and time and at the stops and quarters around it. A report one
+       level away from it counts fully; two levels away, about a third; three or more, a tenth.
+       A prankster who always answers "maximum" barely moves the forecast.
+    3. Counters are translated into levels per route: the number of passengers that matches each
+       level is learned every night by comparing counters with the reports made at the same
+       stops and times (or, until there are enough of those, from the vehicle's capacity: empty
+       is "low", full is "maximum"). A counter reading weighs as much as three reports, less
+       when the sensors service knows the counter to be unreliable.
+    4. Neighbours fill the gaps. A stop and time with few reports borrows from the two stops
+       before and after it on the line and from the three quarters of an hour before and after,
+       the closer the more. Its own data takes over as it accumulates: together, the neighbours
+       never weigh more than four reports.
 
 "Now"
     The level now at a stop starts from the forecast and moves it by how much the reports and
-    counter readings of the last 20 minutes on that line, at that stop and the stops around it,
-    differ from their own forecasts (a concert ending, a strike, a train running late and full).
-    Reports are used only when they come from at least as many distinct contributors as the
-    privacy threshold below; otherwise the forecast is shown as it is.
+    counter readings of the last 20 minutes on the same line differ from their own forecasts (a
+    concert ending, a strike, a train running late and full), the closer the stop and the more
+    recent the observation, the more; one report far from the others barely counts. Reports are
+    used only when they come from at least five distinct contributors (the privacy threshold
+    below); otherwise "now" is the forecast.
 
 Privacy
-    A cell's own reports are used only when they come from at least ``k_anonymity`` (5) distinct
-    device tokens. Otherwise the cell falls back to the pattern of its neighbours, itself used only
-    when at least that many distinct tokens are behind it, and else the cell is left out (unless
-    counters cover it: counters are not personal data). No individual report is ever published.
+    A cell's own reports are used only when they come from at least five distinct device tokens
+    (``k_anonymity``). Otherwise the cell falls back to the pattern of its neighbours, itself used
+    only when at least five distinct tokens are behind it; else the cell is left out, unless
+    counters cover it (counters are not personal data). The number of reports shown for a cell
+    is zero when its own reports are not used. No individual report is ever published. Reports
+    older than 90 days are folded into per-cell totals (level counts and their weights, and how
+    many distinct devices they came from, never which ones) and then deleted.
 
-The forecast is recomputed incrementally: only the cells that received or lost data since the last
-run, and their neighbours, are recomputed, from the data of those cells only. This gives exactly
-the same numbers as computing everything from scratch; a test checks it.
+For developers
+    Cells are recomputed incrementally: ``ForecastEngine.rebuild()`` recomputes the statistics
+    of the cells that received or lost data since the last run, from their own data only, then
+    the forecasts of those cells and their neighbours. Sums run in a canonical order, weights
+    decay from a fixed epoch (``DECAY_EPOCH``) and are kept relative to each cell's newest report
+    (in log space, so they never overflow), so this gives bit for bit what a full rebuild gives
+    (``tests/density/test_forecast.py``). The counters' calibration is refitted on demand
+    (``rebuild(recalibrate=True)``, nightly), and then every counter cell of a route whose
+    calibration moved is recomputed. The pieces (``cell_statistics``, ``fit_calibrations``,
+    ``compute_forecasts``, ``level_now``) are plain functions of arrays, so a Celery task can
+    feed them the touched cells' rows straight from the database.
 """
 
 from __future__ import annotations
@@ -275,6 +288,8 @@ class Network:
             raise KeyError(f"stop {cell.stop!r} is not on {line!r}") from None
         if not 0 <= cell.slot < SLOT_COUNT:
             raise KeyError(f"slot out of range: {cell.slot}")
+        if cell.day_type not in _DAY_TYPE_INDEX:
+            raise KeyError(f"unknown day type: {cell.day_type!r}")
         return (
             self._line_index[line] * self._line_step
             + position * self._position_step
