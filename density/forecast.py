@@ -1032,11 +1032,11 @@ def level_now(
     ``forecast`` gives a cell's CellForecast (or None). Each recent observation on the same
     line says how far that stop is from its own forecast right now; those gaps, weighted by how
     close the stop is and how recent the observation, robustly averaged and shrunk towards zero,
-    move this cell's forecast. Reports count only from ``now_min_devices`` distinct devices.
+    move this cell's forecast. A cell without a forecast gets the robust mean of the recent
+    observations at its own stop, if any. Reports count only from ``now_min_devices`` distinct
+    devices. None when there is neither a forecast nor a usable recent observation.
     """
     base = forecast(cell)
-    if base is None:
-        return None
     line = (cell.route, cell.direction)
     position = network.stop_orders[line].index(cell.stop)
     window = settings.now_window_minutes * 60.0
@@ -1052,16 +1052,25 @@ def level_now(
             distance = abs(network.stop_orders[line].index(observed.stop) - position)
         except ValueError:
             return 0.0
+        if base is None and distance:
+            return 0.0
         return math.exp(-distance / settings.now_stop_scale) * (1.0 - 0.5 * age / window)
+
+    def reference(observed: CellKey) -> float | None:
+        """What the observation is compared with: its cell's forecast, or 0 (the level itself)."""
+        if base is None:
+            return 0.0
+        expected = forecast(observed)
+        return None if expected is None else expected.level
 
     gaps: list[tuple[float, float]] = []
     devices: set[str] = set()
     report_gaps: list[tuple[float, float]] = []
     for report in reports:
         w = weight(report.cell, report.observed_at)
-        expected = forecast(report.cell) if w > 0 else None
+        expected = reference(report.cell) if w > 0 else None
         if expected is not None:
-            report_gaps.append((report.level - expected.level, w))
+            report_gaps.append((report.level - expected, w))
             devices.add(report.device)
     used_reports = len(report_gaps) if len(devices) >= min_devices else 0
     if used_reports:
@@ -1070,23 +1079,31 @@ def level_now(
     for reading in counter_readings:
         calibration = calibrations.get(reading.cell.route)
         w = weight(reading.cell, reading.observed_at) if calibration else 0.0
-        expected = forecast(reading.cell) if w > 0 else None
+        expected = reference(reading.cell) if w > 0 else None
         if expected is not None and calibration is not None:
             w *= settings.counter_weight * reliability.get(reading.counter, 1.0)
-            gaps.append((calibration.level(reading.passengers) - expected.level, w))
+            gaps.append((calibration.level(reading.passengers) - expected, w))
             used_counters += 1
     if not gaps:
-        return NowLevel(base.level, "forecast", 0, 0)
-    values = np.array([g for g, _w in gaps])
-    weights = np.array([w for _g, w in gaps])
-    order = np.argsort(values)
+        return None if base is None else NowLevel(base.level, "forecast", 0, 0)
+    if base is None:
+        level = _robust_mean(gaps, prior=0.0)
+    else:
+        level = base.level + _robust_mean(gaps, prior=settings.now_prior)
+    return NowLevel(clamp_level(level), "recent", used_reports, used_counters)
+
+
+def _robust_mean(values_weights: list[tuple[float, float]], *, prior: float) -> float:
+    """Weighted mean with Huber weights around the weighted median, shrunk to 0 by ``prior``."""
+    values = np.array([v for v, _w in values_weights])
+    weights = np.array([w for _v, w in values_weights])
+    order = np.argsort(values, kind="stable")
     cumulative = np.cumsum(weights[order])
     centre = float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
-    # Huber weights around the weighted median gap: one odd report cannot swing "now".
+    # One report far from the others cannot swing the result.
     spread = np.abs(values - centre)
     weights = weights * np.minimum(1.0, 1.0 / np.maximum(spread, 1e-9))
-    shift = float(np.sum(weights * values)) / (float(np.sum(weights)) + settings.now_prior)
-    return NowLevel(clamp_level(base.level + shift), "recent", used_reports, used_counters)
+    return float(np.sum(weights * values)) / (float(np.sum(weights)) + prior)
 
 
 __all__ = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from density.forecast import (
     DECAY_EPOCH,
@@ -117,6 +119,42 @@ def test_it_gives_exactly_the_full_rebuild_after_incremental_ones(seed: int) -> 
     assert incremental.forecast(cell("port", 35)) == full.forecast(cell("port", 35))
 
 
+SMALL_CELLS = [
+    CellKey(route, direction, stop, "weekday", slot)
+    for (route, direction), stops in LINES.items()
+    for stop in stops[:4]
+    for slot in (30, 31, 33)
+]
+report_rows = st.lists(
+    st.tuples(
+        st.sampled_from(SMALL_CELLS),
+        st.floats(0, 200),  # days after MONDAY
+        st.integers(1, 5),
+        st.integers(0, 7),  # device
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=report_rows, cuts=st.lists(st.integers(0, 60), max_size=3))
+def test_it_gives_the_full_rebuild_however_the_data_arrives(
+    rows: list[tuple[CellKey, float, int, int]], cuts: list[int]
+) -> None:
+    data = [Report(c, MONDAY + days * DAY, level, f"d{d}") for c, days, level, d in rows]
+    incremental = engine(k_anonymity=2)
+    start = 0
+    for cut in [*sorted(cuts), len(data)]:
+        incremental.add_reports(data[start:cut])
+        incremental.rebuild()
+        start = max(start, cut)
+    full = engine(k_anonymity=2)
+    full.add_reports(data)
+    full.rebuild(full=True)
+    assert incremental.forecasts() == full.forecasts()
+
+
 def test_it_weighs_recent_reports_more_whenever_it_runs() -> None:
     # Two months ago it was quiet; this week it is packed.
     old = reports(cell(), [1] * 6, at=MONDAY - 60 * DAY)
@@ -214,6 +252,22 @@ def test_it_says_now_from_the_last_20_minutes_when_there_are_enough_reports() ->
     assert too_few is not None and too_few.source == "forecast"
     assert too_few.level == forecast.level
     assert too_old is not None and too_old.source == "forecast"
+
+
+def test_it_says_now_where_there_is_no_forecast_yet_from_enough_recent_reports() -> None:
+    subject = engine(k_anonymity=5)
+    subject.rebuild(full=True)
+    at = MONDAY + 18 * 3600
+    crowd = [
+        Report(cell("port"), at - 60.0 * i, level, f"fan-{i}")
+        for i, level in enumerate([4, 4, 5, 4, 1])
+    ]
+    elsewhere = [Report(cell("gare"), at - 60.0 * i, 5, f"other-{i}") for i in range(5)]
+
+    assert subject.forecast(cell("port")) is None
+    now = subject.now(cell("port"), at, reports=crowd + elsewhere)
+    assert now is not None and now.source == "recent" and now.rounded == 4
+    assert subject.now(cell("port"), at, reports=crowd[:4] + elsewhere) is None
 
 
 def test_it_learns_what_counters_mean_from_cells_with_reports_too() -> None:
