@@ -179,6 +179,8 @@ class CounterReading:
 
 @dataclass(frozen=True)
 class ForecastSettings:
+    """The method's parameters; the defaults are those the evaluation bench was run with."""
+
     half_life_days: float = 28.0
     k_anonymity: int = 5
     # Neighbourhood: stops before/after on the line, quarters before/after, and their weights.
@@ -268,10 +270,11 @@ class Network:
         self.lines = sorted(stop_orders)
         self.stop_orders = {line: list(stop_orders[line]) for line in self.lines}
         self._line_index = {line: i for i, line in enumerate(self.lines)}
-        self._position = {
-            line: {stop: i for i, stop in enumerate(stops)}
-            for line, stops in self.stop_orders.items()
-        }
+        # A loop line serves a stop twice: its cells are those of its first visit.
+        self._position: dict[tuple[str, int], dict[str, int]] = {}
+        for line, stops in self.stop_orders.items():
+            for i, stop in enumerate(stops):
+                self._position.setdefault(line, {}).setdefault(stop, i)
         self.max_stops = max((len(s) for s in self.stop_orders.values()), default=1)
         self.line_lengths = np.array([len(self.stop_orders[line]) for line in self.lines])
         self._slot_step = 1
@@ -280,12 +283,15 @@ class Network:
         self._line_step = self._position_step * self.max_stops
         self.code_space = len(self.lines) * self._line_step
 
+    def position(self, line: tuple[str, int], stop: str) -> int:
+        try:
+            return self._position[line][stop]
+        except KeyError:
+            raise KeyError(f"stop {stop!r} is not on {line!r}") from None
+
     def code(self, cell: CellKey) -> int:
         line = (cell.route, cell.direction)
-        try:
-            position = self._position[line][cell.stop]
-        except KeyError:
-            raise KeyError(f"stop {cell.stop!r} is not on {line!r}") from None
+        position = self.position(line, cell.stop)
         if not 0 <= cell.slot < SLOT_COUNT:
             raise KeyError(f"slot out of range: {cell.slot}")
         if cell.day_type not in _DAY_TYPE_INDEX:
@@ -1038,7 +1044,10 @@ def level_now(
     """
     base = forecast(cell)
     line = (cell.route, cell.direction)
-    position = network.stop_orders[line].index(cell.stop)
+    try:
+        position = network.position(line, cell.stop)
+    except KeyError:
+        return None
     window = settings.now_window_minutes * 60.0
     min_devices = (
         settings.k_anonymity if settings.now_min_devices is None else settings.now_min_devices
@@ -1049,8 +1058,8 @@ def level_now(
         if (observed.route, observed.direction) != line or not 0 <= age <= window:
             return 0.0
         try:
-            distance = abs(network.stop_orders[line].index(observed.stop) - position)
-        except ValueError:
+            distance = abs(network.position(line, observed.stop) - position)
+        except KeyError:
             return 0.0
         if base is None and distance:
             return 0.0
