@@ -19,7 +19,10 @@ the line's reports when the cell has none). Three report densities, in reports p
 Then the engine's own speed: a full rebuild from 1 M synthetic reports in memory, and an
 incremental one after 10,000 new reports (checked equal to a full rebuild).
 
-    .venv/bin/python bench/density_eval.py [--feed PATH] [--seed 7] [--skip-timing]
+    .venv/bin/python bench/density_eval.py [--seed 7] [--skip-timing]
+
+The simulation knows Caltrain's routes and stations (the concerts leave San Francisco), so it
+runs on that feed only.
 """
 
 from __future__ import annotations
@@ -478,12 +481,11 @@ def timing(seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--feed", type=Path, default=FEED)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-timing", action="store_true")
     args = parser.parse_args()
-    stop_orders, by_service, running = load_feed(args.feed)
-    print(f"feed: {args.feed.name}, {len(stop_orders)} lines, {DAYS} days from {START}")
+    stop_orders, by_service, running = load_feed(FEED)
+    print(f"feed: {FEED.name}, {len(stop_orders)} lines, {DAYS} days from {START}")
     met = True
     for density in DENSITIES:
         started = time.perf_counter()

@@ -321,6 +321,20 @@ def test_it_has_nothing_to_say_about_a_cell_without_data() -> None:
     assert subject.forecast(cell(slot=33)) is not None  # a neighbour of the data
 
 
+def test_it_handles_a_loop_line_serving_a_stop_twice() -> None:
+    subject = ForecastEngine(network=Network({("L", 0): ["gare", "parc", "musee", "gare"]}))
+    at_gare = CellKey("L", 0, "gare", "weekday", 40)
+    at_parc = CellKey("L", 0, "parc", "weekday", 40)
+    subject.add_reports(reports(at_gare, [3] * 5))
+    subject.rebuild(full=True)
+
+    assert subject.forecast(at_gare) is not None
+    assert subject.forecast(at_parc) is not None  # the stop after the first visit
+    riders = [Report(at_parc, MONDAY - 60.0 * i, 5, f"rider-{i}") for i in range(5)]
+    now = subject.now(at_gare, MONDAY, reports=riders)
+    assert now is not None and now.source == "recent"
+
+
 def test_it_names_levels_as_gtfs_realtime_does() -> None:
     assert [occupancy_status(level) for level in (1, 2, 3, 4, 5)] == [
         "MANY_SEATS_AVAILABLE",
