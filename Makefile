@@ -9,7 +9,7 @@ DEBIAN_PACKAGES := libgdal32 gettext chromium
 
 run: setup ## Set up, then serve web + worker + beat at http://127.0.0.1:8000 (Ctrl-C stops all)
 	@echo "Civic demo city: http://127.0.0.1:8000  (accounts: var/demo-credentials.txt)"
-	$(VENV)/bin/honcho start -f Procfile
+	$(VENV)/bin/honcho start -f Procfile --port 8000
 
 setup: system venv messages migrate seed ## Everything `run` does, without serving (idempotent)
 

@@ -25,6 +25,14 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     }
 
 
+@signals.worker_ready.connect
+def _heartbeat_at_start(sender: Any = None, **_: Any) -> None:
+    # /healthz reports the worker fresh from its first second, not after beat's first minute.
+    from civic.tasks import heartbeat_task
+
+    heartbeat_task.run()
+
+
 @signals.beat_init.connect
 def _assemble_beat_schedule(sender: Any = None, **_: Any) -> None:
     # beat_init comes after Django is set up (the loader's init) and before the scheduler reads

@@ -34,10 +34,12 @@ def email_enqueue(
     html: str = "",
     from_email: str | None = None,
     headers: dict[str, str] | None = None,
+    send: bool = True,
 ) -> OutboxEmail:
     """Send once the current transaction commits (nothing is sent for a rolled-back change).
 
-    ``headers``: extra message headers (List-Unsubscribe, say)."""
+    ``headers``: extra message headers (List-Unsubscribe, say). ``send=False``: only write the
+    row (the caller delivers it itself)."""
     from civic.tasks import send_email_task
 
     email = OutboxEmail.objects.create(
@@ -48,7 +50,8 @@ def email_enqueue(
         from_email=from_email or str(settings.DEFAULT_FROM_EMAIL),
         headers=dict(headers or {}),
     )
-    task_send_on_commit(send_email_task, email.pk)
+    if send:
+        task_send_on_commit(send_email_task, email.pk)
     return email
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -7,10 +9,15 @@ from civic.models import Heartbeat
 
 
 @shared_task
-def send_email_task(email_id: int) -> str:
-    """Send one outbox email (idempotent: a second run finds nothing to send)."""
-    from civic.mail import email_deliver
+def send_email_task(email_id: int | None = None, **earlier: Any) -> str:
+    """Send one outbox email (idempotent: a second run finds nothing to send).
 
+    ``earlier``: a message queued before the outbox existed carried the email itself (``to``,
+    ``subject``...); it goes through the outbox too, so an upgrade loses none in flight."""
+    from civic.mail import email_deliver, email_enqueue
+
+    if email_id is None:
+        email_id = email_enqueue(**earlier, send=False).pk
     return email_deliver(email_id=email_id)
 
 
