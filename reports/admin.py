@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -327,39 +327,44 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Plain fields and changes with side effects, in one service call: a refused step
+        (a duplicate of itself…) saves nothing and sends no email."""
         actor = Actor(channel=Channel.STAFF, user=request.user)  # type: ignore[arg-type]
         old = Report.objects.get(pk=obj.pk)
         data = form.cleaned_data
         changed = set(form.changed_data)
-        # Fields with side effects go through services; the rest is saved plainly.
-        new_category, new_duplicate = obj.category, obj.duplicate_of
+        template = data.get("response_template")
+        edit = services.StaffEdit(
+            category=obj.category if "category" in changed else None,
+            place=(obj.lat, obj.lon)
+            if {"lat", "lon"} & changed and obj.lat is not None and obj.lon is not None
+            else None,
+            duplicate_of=obj.duplicate_of if "duplicate_of" in changed else None,
+            status=data.get("new_status") or (template.status if template else ""),
+            public_text=data.get("public_update") or (template.text if template else ""),
+            internal_note=data.get("internal_note") or "",
+            hide_reason=data.get("hide_reason") or "",
+        )
+        # The services set these themselves, with their journal entries.
         obj.category, obj.duplicate_of = old.category, old.duplicate_of
-        new_place = (obj.lat, obj.lon) if {"lat", "lon"} & changed else None
         obj.lat, obj.lon = old.lat, old.lon
         try:
-            super().save_model(request, obj, form, change)
-            if "category" in changed:
-                services.report_recategorise(actor=actor, report=obj, category=new_category)
-            if new_place and new_place[0] is not None and new_place[1] is not None:
-                services.report_place(actor=actor, report=obj, lat=new_place[0], lon=new_place[1])
-            if "duplicate_of" in changed and new_duplicate is not None:
-                services.report_mark_duplicate(actor=actor, report=obj, original=new_duplicate)
-            template = data.get("response_template")
-            text = data.get("public_update") or (template.text if template else "")
-            status = data.get("new_status") or (template.status if template else "")
-            if status and status != old.status:
-                services.report_change_status(actor=actor, report=obj, status=status, text=text)
-            elif text:
-                services.report_add_update(actor=actor, report=obj, text=text, is_public=True)
-            if data.get("internal_note"):
-                services.report_add_update(
-                    actor=actor, report=obj, text=data["internal_note"], is_public=False
-                )
-            if data.get("hide_reason"):
-                services.report_hide(actor=actor, report=obj, reason=data["hide_reason"])
+            services.report_staff_edit(actor=actor, report=obj, edit=edit)
         except CivicError as exc:
+            request.civic_edit_refused = True  # type: ignore[attr-defined]
             messages.error(request, exc.message)
         obj.refresh_from_db()
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(request, "civic_edit_refused", False):
+            return None  # nothing changed: no "changed" entry in the admin's history
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request: HttpRequest, obj: Any) -> Any:
+        if getattr(request, "civic_edit_refused", False):
+            # Back to the page, with the error only: nothing was saved.
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
 
 
 @admin.register(Photo)

@@ -12,7 +12,15 @@ from django.test.utils import CaptureQueriesContext
 
 from civic.models import Department
 from consent.models import AccessLog
-from reports.models import Category, Photo, Report, ResponseTemplate, Status, Subscription
+from reports.models import (
+    Category,
+    Photo,
+    Priority,
+    Report,
+    ResponseTemplate,
+    Status,
+    Subscription,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +197,47 @@ def test_it_acknowledges_in_bulk(
         {"action": "acknowledge", "_selected_action": [r.pk for r in reports]},
     )
     assert set(Report.objects.values_list("status", flat=True)) == {Status.ACKNOWLEDGED}
+
+
+def test_it_saves_nothing_and_emails_no_one_when_a_step_of_a_staff_edit_is_refused(
+    client: Client,
+    resident: Any,
+    resident2: Any,
+    triager: Any,
+    make_report: Any,
+    tasks: Any,
+    mailoutbox: Any,
+    run_on_commit: Any,
+) -> None:
+    from civic.models import OutboxEmail
+
+    report = make_report(resident)
+    Subscription.objects.create(report=report, user=resident2)
+    tasks.sent.clear()
+    updates_before = report.updates.count()
+    emails_before = set(OutboxEmail.objects.values_list("pk", flat=True))  # the department's
+    client.force_login(triager)
+    # A new status with a public answer (which would email the followers), a note, a new
+    # priority... and the report marked a duplicate of itself, which is refused.
+    data = change_form_data(
+        client,
+        report,
+        new_status=Status.ACKNOWLEDGED,
+        public_update="Nous passons demain.",
+        internal_note="Équipe B",
+        priority=Priority.HIGH,
+        duplicate_of=report.pk,
+    )
+    with run_on_commit():
+        response = client.post(f"/admin/reports/report/{report.pk}/change/", data, follow=True)
+
+    assert "A report cannot duplicate itself." in response.content.decode() or (
+        "ne peut pas être son propre doublon" in response.content.decode()
+    )
+    report.refresh_from_db()
+    assert report.status == Status.OPEN and report.priority != Priority.HIGH
+    assert report.duplicate_of is None
+    assert report.updates.count() == updates_before
+    assert set(OutboxEmail.objects.values_list("pk", flat=True)) == emails_before
+    tasks.run()
+    assert mailoutbox == []
