@@ -14,17 +14,14 @@ Both give exactly the outcomes of pabutools 1.2.3 (the reference the tests compa
   voter one more unit and counts again, as long as the outcome still fits in the real budget and
   some project could still be added; the last outcome that fits is completed by greedy.
 
-Every comparison that decides the outcome is made on exact fractions. Voters with the same
-ballot are counted once with a weight, and voters who have the same amount left are handled as
-one class, so a round costs a few array operations whatever the number of voters.
-
-Add1 raises the per-voter share one unit at a time and most steps change nothing. After each
-count we compute, from the count itself, how far the share can grow before any decision of that
-count could change (a round's winner, who pays everything they have left, a project becoming
-affordable): every amount in the count is affine in the share until then. The next count is
-run at the first whole-unit step at or beyond that point, which gives Add1's outcome without
-the idle steps (the idea of ADD-OPT in Kraiczy, Robinson and Elkind, "Streamlining Equal
-Shares", 2025).
+Every comparison that decides the outcome is exact. Voters with the same ballot are counted
+once with a weight. Add1 raises the per-voter share one unit at a time and may need hundreds
+of counts, so each count first runs in floating point on one array entry per ballot, and
+accepts a decision only when it is clear by a margin far above any rounding error; equal rates
+are compared as exact fractions (when no supporter is short, a project's rate is exactly
+1 / its supporters). A count that meets a closer call is redone in exact fractions
+(``_EqualShares.count``), where voters with the same amount left form one class. The outcome
+is therefore the exact one, computed about a hundred times faster than pabutools on Łódź 2020.
 """
 
 from __future__ import annotations
@@ -95,6 +92,13 @@ class EqualSharesOutcome:
     """How many counts were run (each a full run of MES at one per-voter share)."""
 
 
+_MARGIN = 1e-7
+
+
+class _Unsure(Exception):
+    """A floating-point count met a comparison too close to decide."""
+
+
 @dataclass
 class _Count:
     selected: list[str]
@@ -131,6 +135,88 @@ class _EqualShares:
                 members[project].append(index)
         self.supporters = {p: np.array(m, dtype=np.int64) for p, m in members.items()}
         self.supporter_weights = {p: self.weights[m] for p, m in self.supporters.items()}
+        self.float_costs = {p: float(c) for p, c in self.costs.items()}
+
+    def quick_count(self, share: Fraction) -> list[str]:
+        """The projects one run of MES selects, in floating point, or :class:`_Unsure`.
+
+        Voters with the same ballot always have the same amount left, so this works on one
+        array entry per ballot. Rounding never changes an outcome here: every comparison that
+        decides one (which project is cheapest per unit of cost, whether supporters can still
+        afford a project) must be clear by a relative margin of ``_MARGIN``, a million times the
+        worst rounding error of these sums; otherwise it raises :class:`_Unsure` and the caller
+        counts again in exact fractions. Who pays all they have left needs no such check: what
+        a voter keeps, ``max(left - price, 0)``, does not jump when the two are close.
+        """
+        left = np.full(len(self.weights), float(share))
+        # Entries: (rate, project, round it was priced in, exact rate when known). A rate is
+        # known exactly when no supporter is short: each pays cost / supporters, so the rate is
+        # 1 / supporters, and equal rates (frequent) are then compared exactly.
+        Entry = tuple[float, str, int, Fraction | None]
+        heap: list[Entry] = [(1.0 / self.votes[p], p, -1, None) for p in self.projects]
+        heapq.heapify(heap)
+        selected: list[str] = []
+        prices: dict[str, float] = {}
+        while heap:
+            entry = heapq.heappop(heap)
+            if entry[2] != len(selected):
+                fresh = self._quick_price(entry[1], left, len(selected), prices)
+                if fresh is not None:
+                    heapq.heappush(heap, fresh)
+                continue
+            rate = entry[0]
+            near = [e for e in heap if e[0] <= rate * (1 + _MARGIN)]
+            if near:
+                if any(e[2] != len(selected) for e in near):
+                    # Price the close ones before deciding.
+                    heap = [e for e in heap if e[0] > rate * (1 + _MARGIN)]
+                    heap.append(entry)
+                    for stale in near:
+                        if stale[2] == len(selected):
+                            heap.append(stale)
+                        elif fresh := self._quick_price(stale[1], left, len(selected), prices):
+                            heap.append(fresh)
+                    heapq.heapify(heap)
+                    continue
+                candidates = [entry, *near]
+                if any(e[3] is None for e in candidates):
+                    raise _Unsure
+                best = min(candidates, key=lambda e: (e[3], e[1]))
+                if best is not entry:
+                    heap = [e for e in heap if e is not best]
+                    heap.append(entry)
+                    heapq.heapify(heap)
+                    entry = best
+            project = entry[1]
+            selected.append(project)
+            members = self.supporters[project]
+            left[members] = np.maximum(left[members] - prices[project], 0.0)
+        return selected
+
+    def _quick_price(
+        self, project: str, left: np.ndarray, now: int, prices: dict[str, float]
+    ) -> tuple[float, str, int, Fraction | None] | None:
+        """A fresh heap entry for the project (None: its supporters can no longer afford it)."""
+        amounts = left[self.supporters[project]]
+        weights = self.supporter_weights[project]
+        cost = self.float_costs[project]
+        total = float(np.dot(amounts, weights))
+        if total < cost * (1 - _MARGIN):
+            return None
+        if total < cost * (1 + _MARGIN):
+            raise _Unsure
+        buyers = self.votes[project]
+        if float(amounts.min()) * buyers >= cost * (1 + _MARGIN):
+            prices[project] = cost / buyers
+            return (1.0 / buyers, project, now, Fraction(1, buyers))
+        order = np.argsort(amounts, kind="stable")
+        amounts, weights = amounts[order], weights[order]
+        paid_before = np.concatenate(([0.0], np.cumsum(amounts * weights)[:-1]))
+        still = buyers - np.concatenate(([0], np.cumsum(weights)[:-1]))
+        rest = cost - paid_before
+        first = int(np.argmax(rest <= amounts * still))
+        prices[project] = float(rest[first] / still[first])
+        return (prices[project] / cost, project, now, None)
 
     def count(self, share: Fraction) -> _Count:
         """One run of MES with every voter starting at ``share``.
@@ -223,8 +309,13 @@ def equal_shares(
     costs: Mapping[str, Number],
     approvals: Sequence[Iterable[str]],
     budget: Number,
+    with_payments: bool = False,
 ) -> EqualSharesOutcome:
-    """MES with cost utilities, Add1 completion, then greedy (see the module's docstring)."""
+    """MES with cost utilities, Add1 completion, then greedy (see the module's docstring).
+
+    ``with_payments`` also tells, exactly, how the voters' shares paid for each project bought
+    by equal shares; that takes one more count in exact fractions (seconds on a large city).
+    """
     mes = _EqualShares(costs, approvals, budget)
     total = mes.budget
     if mes.voters == 0:
@@ -233,27 +324,35 @@ def equal_shares(
             selected=completion, by_shares=[], completion=completion, share=Fraction(0)
         )
     share = total / mes.voters
-    kept: _Count | None = None
+    kept: list[str] | None = None
     kept_share = share
     counts = 0
     while True:
-        current = mes.count(share)
+        try:
+            current = mes.quick_count(share)
+        except _Unsure:
+            current = mes.count(share).selected
         counts += 1
-        spent = sum(mes.costs[p] for p in current.selected)
+        spent = sum(mes.costs[p] for p in current)
         if spent > total:
             break
         kept, kept_share = current, share
-        chosen = set(current.selected)
+        chosen = set(current)
         if all(p in chosen or spent + mes.costs[p] > total for p in mes.projects):
             break
         share += 1
     assert kept is not None  # the first count never overspends
-    completion = _greedy(costs, mes.votes, budget, kept.selected)[len(kept.selected) :]
+    payments: dict[str, list[Share]] = {}
+    if with_payments:
+        exact = mes.count(kept_share)
+        assert exact.selected == kept
+        payments = exact.payments
+    completion = _greedy(costs, mes.votes, budget, kept)[len(kept) :]
     return EqualSharesOutcome(
-        selected=kept.selected + completion,
-        by_shares=kept.selected,
+        selected=kept + completion,
+        by_shares=kept,
         completion=completion,
         share=kept_share,
-        payments=kept.payments,
+        payments=payments,
         counts=counts,
     )

@@ -107,7 +107,8 @@ def test_it_breaks_ties_by_project_id_as_text() -> None:
 def test_it_tells_how_voters_shares_paid_for_each_project() -> None:
     costs = {"a": 30, "b": 60}
     approvals = [("a", "b"), ("a",), ("b",), ()]
-    outcome = equal_shares(costs=costs, approvals=approvals, budget=100)
+    outcome = equal_shares(costs=costs, approvals=approvals, budget=100, with_payments=True)
+    assert outcome.by_shares
     for project in outcome.by_shares:
         paid = sum(share.amount * share.voters for share in outcome.payments[project])
         assert paid == costs[project]
