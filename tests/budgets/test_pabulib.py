@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from pabutools.election.pabulib import parse_pabulib_from_string
 
 from budgets.pabulib import PabulibError, Project, Vote, parse_pabulib, write_pabulib
@@ -101,8 +102,15 @@ def broken(old: str, new: str) -> str:
     ],
 )
 def test_it_refuses_a_malformed_file_with_the_line(text: str, line: int, words: str) -> None:
-    with pytest.raises(PabulibError) as refused:
+    with translation.override("en"), pytest.raises(PabulibError) as refused:
         parse_pabulib(text)
     assert refused.value.line == line
-    assert f"line {line}:" in str(refused.value)
-    assert words in str(refused.value)
+    with translation.override("en"):
+        assert f"line {line}:" in str(refused.value)
+        assert words in str(refused.value)
+
+
+def test_it_says_what_is_wrong_in_french_too() -> None:
+    with translation.override("fr"), pytest.raises(PabulibError) as refused:
+        parse_pabulib(broken("4;b1", "4;b1,zz"))
+    assert str(refused.value) == "ligne 23 : le vote cite un projet inconnu 'zz'"
