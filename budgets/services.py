@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from budgets.models import Ballot, BallotLine, Budget, Heading, Outcome, Project
+from budgets.models import Ballot, BallotLine, BallotLink, Budget, Heading, Outcome, Project
 from budgets.pabulib import APPROVAL_TYPES, PabulibError, parse_pabulib
 from budgets.rules import Number, equal_shares, greedy_by_votes
 from budgets.selectors import heading_approvals, heading_costs
@@ -142,3 +142,19 @@ def heading_outcome(*, heading: Heading, rule: str) -> Outcome:
             defaults={"fingerprint": fingerprint, "selected": selected, "details": details},
         )
     return outcome
+
+
+@transaction.atomic
+def voting_close(*, actor: Actor, budget: Budget) -> int:
+    """Close voting: from now on no ballot can be traced back to who cast it.
+
+    The voter-ballot links are deleted in the same transaction that marks the budget closed;
+    only each voter's "has voted" stays. Returns how many links were removed.
+    """
+    del actor  # closing is a staff or scheduled act; it touches no one's personal data
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    removed, _by_model = BallotLink.objects.filter(heading__budget=budget).delete()
+    budget.voting_closed = True
+    budget.phase = Budget.Phase.RESULTS
+    budget.save(update_fields=["voting_closed", "phase"])
+    return removed

@@ -21,7 +21,7 @@ from pabutools.rules import (
 )
 
 from budgets.pabulib import Election, Project, Vote, parse_pabulib, write_pabulib
-from budgets.rules import equal_shares, greedy_by_votes
+from budgets.rules import _EqualShares, _Unsure, equal_shares, greedy_by_votes
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data" / "pabulib"
@@ -126,3 +126,34 @@ def test_it_selects_what_pabutools_selected_on_the_large_files(name: str) -> Non
     if name in QUICK_MES:
         mes = equal_shares(costs=costs, approvals=election.approvals(), budget=election.budget)
         assert sorted(mes.selected) == ORACLE[name]["mes"]
+
+
+def quick_and_exact_agree(election: Election, steps: range) -> int:
+    """Count at several shares both ways; returns how many floating-point counts decided."""
+    costs = {p: project.cost for p, project in election.projects.items()}
+    mes = _EqualShares(costs, election.approvals(), election.budget)
+    decided = 0
+    for step in steps:
+        share = Fraction(election.budget) / len(election.votes) + step
+        try:
+            quick = mes.quick_count(share)
+        except _Unsure:
+            continue
+        decided += 1
+        assert quick == mes.count(share).selected
+    return decided
+
+
+def test_it_counts_in_floating_point_exactly_as_in_fractions_on_generated_instances() -> None:
+    decided = 0
+    for seed in range(200):
+        election = parse_pabulib(random_election(random.Random(seed)))
+        if election.votes:
+            decided += quick_and_exact_agree(election, range(0, 40, 7))
+    assert decided > 100  # the fast path is the one taken, most of the time
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="the shared pabulib files are not here")
+def test_it_counts_in_floating_point_exactly_as_in_fractions_on_a_real_city() -> None:
+    election = parse_pabulib((SHARED / "poland_wieliczka_2023.pb").read_text(encoding="utf-8"))
+    assert quick_and_exact_agree(election, range(0, 160, 40)) == 4
