@@ -112,12 +112,11 @@ class _EqualShares:
         self.costs = {p: Fraction(c) for p, c in costs.items()}
         self.budget = Fraction(budget)
         self.voters = len(approvals)
+        ballots: Counter[frozenset[str]] = Counter(map(frozenset, approvals))
         votes: Counter[str] = Counter()
-        ballots: Counter[frozenset[str]] = Counter()
-        for ballot in approvals:
-            ballot = frozenset(ballot)
-            votes.update(ballot)
-            ballots[ballot] += 1
+        for ballot, count in ballots.items():
+            for project in ballot:
+                votes[project] += count
         self.votes = votes
         # MES leaves out free projects (their cost satisfaction is 0) and unsupported ones.
         self.projects = sorted(p for p in costs if self.costs[p] > 0 and votes[p] > 0)
