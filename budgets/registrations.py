@@ -8,4 +8,7 @@ from civic.roles import CITY_MAP, register_role
 
 
 def register() -> None:
+    from budgets.personal_data import register_personal_data
+
+    register_personal_data()
     register_role("budget_officer", label=_("Budget officer"), permissions=CITY_MAP)
