@@ -307,7 +307,9 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Export the selected reports (CSV)"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Report]) -> Any:
-        from reports.staff import EXPORT_INLINE_MAX, export_queryset, export_response
+        from reports.selectors import export_queryset
+        from reports.services.exports import EXPORT_INLINE_MAX
+        from reports.staff_views import export_response
         from reports.tasks import reports_export_task
 
         ids = list(queryset.values_list("pk", flat=True))

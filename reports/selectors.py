@@ -1,15 +1,20 @@
-"""Reads on reports."""
+"""Reads on reports: public pages, staff pages, exports."""
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+import statistics
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
-from reports.models import OPEN311_OPEN, Category, Photo, Report, Update
+from civic.models import District
+from reports.models import OPEN311_OPEN, Category, Photo, Report, Status, Update
+from reports.services import reports_visible_to
 
 PERIOD_DAYS = {"7": 7, "30": 30, "90": 90, "365": 365}
 
@@ -92,3 +97,75 @@ def reports_public_filtered(filters: dict[str, Any]) -> QuerySet[Report]:
         since = timezone.now() - timedelta(days=PERIOD_DAYS[filters["period"]])
         reports = reports.filter(created_at__gte=since)
     return reports.order_by("-created_at", "-id")
+
+
+CLOSED_PUBLIC = [Status.FIXED, Status.CLOSED, Status.NOT_RESPONSIBLE, Status.DUPLICATE]
+
+
+def staff_reports(user: Any) -> QuerySet[Report]:
+    """The reports a member of staff may see (their department's, or all for triagers)."""
+    if not (user.is_staff and user.has_perm("reports.view_report")):
+        raise PermissionDenied
+    return Report.objects.filter(reports_visible_to(user))
+
+
+def export_queryset(ids: list[int] | None = None) -> QuerySet[Report]:
+    reports = Report.objects.select_related("category", "district", "department").annotate(
+        support_count=Count("supports")
+    )
+    if ids is not None:
+        reports = reports.filter(pk__in=ids)
+    return reports.order_by("id")
+
+
+def _median_hours(pairs: Iterable[tuple[Any, Any]]) -> float | None:
+    hours = [(end - start).total_seconds() / 3600 for start, end in pairs if start and end]
+    return round(statistics.median(hours), 1) if hours else None
+
+
+def dashboard_figures(user: Any, *, now: datetime) -> dict[str, Any]:
+    """The staff dashboard: reports by status and category, and a barometer per district
+    (open reports, per 1,000 residents, median time to fix over the last 90 days)."""
+    reports = staff_reports(user).filter(status__in=[*OPEN311_OPEN, *CLOSED_PUBLIC])
+    since = now - timedelta(days=90)
+    recent = reports.filter(confirmed_at__gte=since)
+    by_status = dict(reports.values_list("status").annotate(n=Count("id")).order_by())
+    statuses = [(Status(s).label, by_status.get(s, 0)) for s in [*OPEN311_OPEN, *CLOSED_PUBLIC]]
+    by_category = list(
+        reports.values(name=F("category__name")).annotate(n=Count("id")).order_by("-n")[:15]
+    )
+    open_by_district = dict(
+        reports.filter(status__in=OPEN311_OPEN)
+        .values_list("district")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    fix_pairs: dict[int | None, list[tuple[Any, Any]]] = {}
+    for district_id, confirmed, fixed in recent.exclude(fixed_at=None).values_list(
+        "district", "confirmed_at", "fixed_at"
+    ):
+        fix_pairs.setdefault(district_id, []).append((confirmed, fixed))
+    barometer = [
+        {
+            "name": district.name,
+            "open": open_by_district.get(district.pk, 0),
+            "per_1000": round(open_by_district.get(district.pk, 0) * 1000 / district.population, 2)
+            if district.population
+            else None,
+            "median_fix_hours": _median_hours(fix_pairs.get(district.pk, [])),
+        }
+        for district in District.objects.order_by("name")
+    ]
+    return {
+        "statuses": statuses,
+        "status_max": max([n for _label, n in statuses] or [1]) or 1,
+        "by_category": by_category,
+        "category_max": max([row["n"] for row in by_category] or [1]),
+        "barometer": barometer,
+        "median_ack_hours": _median_hours(
+            recent.values_list("confirmed_at", "acknowledged_at").exclude(acknowledged_at=None)
+        ),
+        "median_fix_hours": _median_hours(
+            recent.values_list("confirmed_at", "fixed_at").exclude(fixed_at=None)
+        ),
+    }

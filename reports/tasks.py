@@ -35,7 +35,7 @@ def fixed_question_sweep_task() -> int:
 @shared_task
 def reports_export_task(*, user_id: int, ids: list[int]) -> str:
     """A large CSV export, written to private storage; the staff member gets a link."""
-    from reports.staff import export_write
+    from reports.services.exports import export_write
 
     return export_write(user_id=user_id, ids=ids)
 

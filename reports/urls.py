@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from reports import api, feeds, open311, staff, views
+from reports import api, feeds, open311, staff_views, views
 
 app_name = "reports"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -29,8 +29,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="photo",
     ),
     path("reports/photos/<int:pk>/unblurred/", views.photo_original, name="photo_original"),
-    path("reports/dashboard/", staff.dashboard, name="dashboard"),
-    path("reports/exports/<str:name>", staff.export_download, name="export_download"),
+    path("reports/dashboard/", staff_views.dashboard, name="dashboard"),
+    path("reports/exports/<str:name>", staff_views.export_download, name="export_download"),
     # Open311 GeoReport v2
     re_path(r"^open311/discovery\.(?P<fmt>json|xml)$", open311.discovery, name="open311_discovery"),
     re_path(

@@ -90,7 +90,7 @@ def test_it_exports_large_lists_in_the_background(
     run_on_commit: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("reports.staff.EXPORT_INLINE_MAX", 1)
+    monkeypatch.setattr("reports.services.exports.EXPORT_INLINE_MAX", 1)
     department_agent.language = "en"  # the file is written in the requester's language
     department_agent.save()
     mine = [make_report(resident) for _ in range(2)]
