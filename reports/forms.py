@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import District
-from reports.models import PUBLIC_STATUSES, Category, Status
-from reports.selectors import categories_grouped
+from reports.models import PUBLIC_STATUSES, Category, Report, Status
+from reports.selectors import categories_grouped, reports_near
 
 DRAFT_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
@@ -167,6 +167,30 @@ class ReportForm(forms.Form):
                 ),
             )
         return data
+
+    def nearby_reports(self, category: Category) -> list[Report]:
+        """Public reports of this category near the point, offered once ("already reported?")."""
+        lat, lon = self.cleaned_data.get("lat"), self.cleaned_data.get("lon")
+        if lat is None or lon is None or self.cleaned_data.get("nearby_seen"):
+            return []
+        return reports_near(category=category, lat=lat, lon=lon)
+
+    def submission(self, category: Category) -> dict[str, Any]:
+        """The keyword arguments of ``report_submit`` this form gives (photos aside)."""
+        cleaned = self.cleaned_data
+        return {
+            "category": category,
+            "description": cleaned["description"],
+            "lat": cleaned.get("lat"),
+            "lon": cleaned.get("lon"),
+            "address": cleaned.get("address", ""),
+            "district": cleaned.get("district") if cleaned.get("lat") is None else None,
+            "contact_email": cleaned.get("email", ""),
+            "contact_name": cleaned.get("name", ""),
+            "contact_phone": cleaned.get("phone", ""),
+            "show_name": cleaned.get("show_name", False),
+            "answers": self.answers(),
+        }
 
     def category_object(self) -> Category | None:
         pk = self.cleaned_data.get("category")

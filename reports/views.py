@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -33,7 +31,7 @@ from reports.forms import (
     draft_token,
 )
 from reports.models import Photo, Report
-from reports.selectors import report_public_detail, reports_near, reports_public_filtered
+from reports.selectors import report_public_detail, reports_public_filtered
 from reports.tiles import MAX_ZOOM, MIN_ZOOM, tile_geojson
 
 
@@ -82,19 +80,8 @@ def _offer_photo_position(data: Any, position: tuple[float, float] | None) -> bo
 
 def _rate_key(request: HttpRequest) -> str:
     if request.user.is_authenticated:
-        return f"reports:web:user:{request.user.pk}"
-    return f"reports:web:ip:{client_ip(request)}"
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    limit = settings.CIVIC_REPORTS_WEB_PER_HOUR
-    return int(cache.get(_rate_key(request), 0)) >= limit
-
-
-def _rate_count(request: HttpRequest) -> None:
-    key = _rate_key(request)
-    if not cache.add(key, 1, 3600):
-        cache.incr(key)
+        return f"user:{request.user.pk}"
+    return f"ip:{client_ip(request)}"
 
 
 def _form_page(
@@ -113,6 +100,15 @@ def report_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = ReportForm(user=request.user, initial={"draft": draft})
         return _form_page(request, form, [], status=200)
+    already = services.report_for_idempotency_key(f"web:{draft}")
+    if already is not None:  # the same form sent twice (a double click, a reload)
+        return redirect(already) if already.is_public else redirect("reports:create")
+    refusal = _refusal(request)
+    if refusal:  # before any photo is decoded: a robot or a flood costs no image work
+        form = ReportForm({**request.POST.dict(), "draft": draft}, user=request.user)
+        form.is_valid()
+        form.add_error(None, refusal[1])
+        return _form_page(request, form, services.draft_photos(draft), status=refusal[0])
     photos, photo_errors, position = _keep_photos(request, draft)
     data = request.POST.copy()
     data["draft"] = draft
@@ -121,51 +117,37 @@ def report_create(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     for error in photo_errors:
         form.add_error("photos", error)
-    if offered:
-        return _form_page(request, form, photos, status=200, photo_position=True)
-    if form.cleaned_data.get("website"):
-        form.add_error(None, _("This report could not be sent."))
-    if _rate_limited(request):
-        form.add_error(None, _("You have sent many reports in the last hour: try again later."))
-        return _form_page(request, form, photos, status=429)
-    already = services.report_for_idempotency_key(f"web:{draft}")
-    if already is not None:  # the same form sent twice (a double click, a reload)
-        return redirect(already) if already.is_public else redirect("reports:create")
     category = form.category_object() if "category" in form.cleaned_data else None
-    if form.errors or category is None:
-        return _form_page(request, form, photos, status=400)
-    cleaned = form.cleaned_data
-    if cleaned.get("lat") is not None and not cleaned.get("nearby_seen"):
-        nearby = reports_near(category=category, lat=cleaned["lat"], lon=cleaned["lon"])
-        if nearby:
-            data["nearby_seen"] = "True"
-            return _form_page(request, form, photos, status=200, nearby=nearby)
+    if offered or form.errors or category is None:
+        return _form_page(
+            request, form, photos, status=200 if offered else 400, photo_position=offered
+        )
+    nearby = form.nearby_reports(category)
+    if nearby:
+        data["nearby_seen"] = "True"
+        return _form_page(request, form, photos, status=200, nearby=nearby)
     try:
         report = services.report_submit(
-            actor=Actor.from_request(request),
-            category=category,
-            description=cleaned["description"],
-            lat=cleaned.get("lat"),
-            lon=cleaned.get("lon"),
-            address=cleaned.get("address", ""),
-            district=cleaned.get("district") if cleaned.get("lat") is None else None,
-            contact_email=cleaned.get("email", ""),
-            contact_name=cleaned.get("name", ""),
-            contact_phone=cleaned.get("phone", ""),
-            show_name=cleaned.get("show_name", False),
-            answers=form.answers(),
-            photos=photos,
-            idempotency_key=f"web:{draft}",
-            language=request.LANGUAGE_CODE,
-        )
+            actor=Actor.from_request(request), **form.submission(category), photos=photos,
+            idempotency_key=f"web:{draft}", language=request.LANGUAGE_CODE,
+        )  # fmt: skip
     except CivicError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return _form_page(request, form, photos, status=400)
-    _rate_count(request)
+    services.report_rate_count(_rate_key(request))
     if report.is_public:
         messages.success(request, _("Thank you: your report is published."))
         return redirect(report)
     return render(request, "reports/report_sent.html", {"report": report})
+
+
+def _refusal(request: HttpRequest) -> tuple[int, str] | None:
+    """(status, message) when the sending is refused whatever the form says."""
+    if request.POST.get("website"):  # the honeypot, hidden from people
+        return 400, _("This report could not be sent.")
+    if services.report_rate_limited(_rate_key(request)):
+        return 429, _("You have sent many reports in the last hour: try again later.")
+    return None
 
 
 def report_list(request: HttpRequest) -> HttpResponse:

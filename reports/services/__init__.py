@@ -31,6 +31,8 @@ from reports.services.submission import (  # noqa: F401
     report_confirm,
     report_for_idempotency_key,
     report_open_for_staff,
+    report_rate_count,
+    report_rate_limited,
     report_submit,
     route,
 )

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -300,3 +301,17 @@ def report_confirm(*, actor: Actor, report: Report) -> Report:
     _published(report)
     tiles_invalidate((report.lat, report.lon))
     return report
+
+
+def _rate_cache_key(key: str) -> str:
+    return f"reports:web:{key}"
+
+
+def report_rate_limited(key: str) -> bool:
+    """Has ``key`` (a person, or an address for anonymous senders) sent their hourly quota?"""
+    return int(cache.get(_rate_cache_key(key), 0)) >= settings.CIVIC_REPORTS_WEB_PER_HOUR
+
+
+def report_rate_count(key: str) -> None:
+    if not cache.add(_rate_cache_key(key), 1, 3600):
+        cache.incr(_rate_cache_key(key))

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from reports.models import Report
+from reports.models import Photo, Report
 from tests.reports.conftest import INSIDE, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +52,21 @@ def test_it_limits_reports_per_hour(
     assert "réessayez plus tard" in response.content.decode()
     assert "Trou 1" in response.content.decode()
     assert Report.objects.count() == 2
+
+    # Refused before any photo is decoded or stored: a flood costs no image work.
+    photo = SimpleUploadedFile("rue.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    photos_before = Photo.objects.count()
+    response = client.post("/reports/new/", {**data, "photos": [photo]})
+    assert response.status_code == 429
+    assert Photo.objects.count() == photos_before
+
+
+def test_it_stores_no_photo_a_robot_sends(client: Client, districts: Any, category: Any) -> None:
+    photo = SimpleUploadedFile("rue.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    data = {"category": category.pk, "description": "Spam", "lat": INSIDE[0], "lon": INSIDE[1]}
+    response = client.post("/reports/new/", {**data, "website": "x", "photos": [photo]})
+    assert response.status_code == 400
+    assert not Photo.objects.exists() and not Report.objects.exists()
 
 
 def test_it_asks_the_category_s_own_questions(
