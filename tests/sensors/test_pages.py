@@ -6,6 +6,8 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sensors.rollups import aggregates_refresh
@@ -49,3 +51,24 @@ def test_it_charts_a_districts_air_over_24_hours_and_7_days(client: Any, measure
 
 def test_it_answers_404_for_an_unknown_district(client: Any, db: None) -> None:
     assert client.get("/sensors/districts/atlantis/").status_code == 404
+
+
+def test_it_lists_sensors_in_a_fixed_number_of_queries(
+    client: Any, measured: Any, django_assert_num_queries: Any
+) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/sensors/").status_code == 200
+        return len(captured.captured_queries)
+
+    few = count()
+    hour = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    more = [make_device(f"esp8266-9{i}", "airrohr", "air_quality") for i in range(5)]
+    for device in more:
+        add(device.sensor, "pm25", [(hour, 8.0)])
+    aggregates_refresh()
+
+    with django_assert_num_queries(few):
+        page = client.get("/sensors/").content.decode()
+    assert all(device.device_id in page for device in more)
+    assert few <= 8, f"the sensors page costs {few} queries"
