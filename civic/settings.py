@@ -32,12 +32,15 @@ from civic.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVIC_VAR_DIR") or BASE_DIR / "var")
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 CIVIC_ENV = env_str("CIVIC_ENV", "development")
 if CIVIC_ENV not in {"development", "production"}:
     raise ImproperlyConfigured(f"CIVIC_ENV must be development or production, not {CIVIC_ENV!r}")
 PRODUCTION = CIVIC_ENV == "production"
+# Local state (SQLite, the filesystem broker, emails as files) for the zero-setup default only:
+# loading the settings in production creates no directory and no file.
+if not PRODUCTION:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Two checkouts on one machine never share a test database, Redis keys or queues, and neither do
 # two pytest-xdist workers of one run. CIVIC_CHECKOUT_ID overrides it (a worker process a test
@@ -310,7 +313,8 @@ LANGUAGE_COOKIE_SECURE = PRODUCTION
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing one (collectstatic makes it)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"

@@ -142,6 +142,8 @@ def test_it_passes_the_deployment_checks_in_production(tmp_path: Path) -> None:
     result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+    # Loading the settings in production created no local state directory (and no file in it).
+    assert not (tmp_path / "var").exists()
 
 
 def test_it_refuses_the_filesystem_broker_in_production(tmp_path: Path) -> None:
