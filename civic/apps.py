@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +24,7 @@ class CivicConfig(AppConfig):
         from civic.seed import seed_city
 
         post_migrate.connect(roles_sync, sender=self, dispatch_uid="civic.roles_sync")
+        user_logged_in.connect(_language_at_sign_in, dispatch_uid="civic.language_at_sign_in")
         register_seed_step(SeedStep(name="city", run=seed_city, order=0))
         # The worker's heartbeat, which /healthz reports.
         register_periodic_task(PeriodicTask("heartbeat", "civic.tasks.heartbeat_task", 60.0))
@@ -35,3 +39,11 @@ class CivicConfig(AppConfig):
                 in_menu=False,
             )
         )
+
+
+def _language_at_sign_in(sender: Any, request: Any, user: Any, **_: Any) -> None:
+    """A language picked before signing in stays, and becomes the account's (not at a kiosk)."""
+    from civic.middleware import account_language_follows_pick
+
+    if request is not None:
+        account_language_follows_pick(request, user)

@@ -12,19 +12,45 @@ from django.utils.http import urlencode
 
 from civic.registry import mfa_areas
 
+# The language picked with the switcher, kept for the session (and across sign-in).
+SESSION_LANGUAGE = "civic_language"
+
 
 class UserLanguageMiddleware:
-    """A signed-in person reads pages in the language stored on their account."""
+    """One rule for the page's language: the language picked with the switcher in this session
+    wins (across sign-in too, at a kiosk above all); otherwise a signed-in person's account
+    language; otherwise the switcher's cookie, then the browser (LocaleMiddleware)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        language = picked_language(request)
+        if not language:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated and user.language:
+                language = user.language
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+def picked_language(request: HttpRequest) -> str:
+    session = getattr(request, "session", None)
+    language = session.get(SESSION_LANGUAGE, "") if session is not None else ""
+    return language if language in dict(settings.LANGUAGES) else ""
+
+
+def account_language_follows_pick(request: HttpRequest, user: Any) -> None:
+    """The pick becomes the account's language (used for its emails), except at a kiosk: a
+    shared terminal's choice is for this visit, and the person's emails keep their language."""
+    language = picked_language(request)
+    if not language or getattr(request, "civic_terminal", None) is not None:
+        return
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
 
 
 class StaffMfaMiddleware:

@@ -314,7 +314,9 @@ LANGUAGE_COOKIE_SECURE = PRODUCTION
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 if not PRODUCTION:
-    STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing one (collectstatic makes it)
+    STATIC_ROOT.mkdir(
+        exist_ok=True
+    )  # whitenoise warns about a missing one (collectstatic makes it)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"

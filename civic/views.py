@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from civic.middleware import SESSION_LANGUAGE, account_language_follows_pick
 from civic.models import District, Heartbeat
 from civic.registry import home_tiles, links
 
@@ -71,9 +72,9 @@ def language_switch(request: HttpRequest) -> HttpResponse:
             samesite=cast(Literal["Lax", "Strict", "None"], settings.LANGUAGE_COOKIE_SAMESITE),
             secure=settings.LANGUAGE_COOKIE_SECURE,
         )
-        if request.user.is_authenticated and request.user.language != language:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
+        request.session[SESSION_LANGUAGE] = language
+        if request.user.is_authenticated:
+            account_language_follows_pick(request, request.user)
     return response
 
 

@@ -13,6 +13,7 @@ class ConsentConfig(AppConfig):
     def ready(self) -> None:
         from consent import checks  # noqa: F401 - registers the personal-data checks
         from consent.registrations import register
+        from consent.services import purposes_sync_after_migrate
         from consent.triggers import journal_triggers_ensure
 
         register()
@@ -23,6 +24,10 @@ class ConsentConfig(AppConfig):
         )
         post_migrate.connect(
             journal_triggers_ensure, sender=self, dispatch_uid="consent.journal_triggers"
+        )
+        # The purposes in the database are those the apps declare (after every migrate).
+        post_migrate.connect(
+            purposes_sync_after_migrate, sender=self, dispatch_uid="consent.purposes_sync"
         )
 
 

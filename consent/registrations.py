@@ -1,5 +1,6 @@
 """What consent brings to the rest of the site, declared through the core's registries, and the
-purposes of its own (accounts, proof of consent, the access log) and the city's newsletter."""
+purposes of its own (accounts, proof of consent, the access log). No newsletter purpose: the city
+sends none, so none is asked."""
 
 from __future__ import annotations
 
@@ -92,21 +93,6 @@ def register() -> None:
             recipients="Agents de la ville habilités",
             notice_fr="Votre adresse et votre langue servent à vous connecter et à vous écrire.",
             notice_en="Your address and language are used to sign you in and write to you.",
-        )
-    )
-    register_purpose(
-        PurposeSpec(
-            code="newsletter",
-            legal_basis=LegalBasis.CONSENT,
-            title_fr="Lettre d'information",
-            title_en="Newsletter",
-            description_fr="Recevoir chaque mois les nouvelles de la ville.",
-            description_en="Receive the city's news every month.",
-            data_categories="Adresse électronique\nLangue",
-            retention="Jusqu'au retrait du consentement",
-            recipients="Service communication",
-            notice_fr="Une lettre par mois, désinscription en un clic.",
-            notice_en="One letter a month, unsubscribe in one click.",
         )
     )
     register_purpose(

@@ -293,6 +293,11 @@ class PurposeSpec:
     recipients: str
     notice_fr: str
     notice_en: str
+    # The processing this purpose's choices switch on and off: gate points its app checks with
+    # ``consent.selectors.processing_allowed(user, gate)`` before it runs ("reports.status-email").
+    # A purpose resting on consent or open to objection gates at least one (a test checks it);
+    # one that would gate nothing is not declared, so it is not asked.
+    gates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -330,6 +335,19 @@ def register_purpose(spec: PurposeSpec) -> None:
 
 def purpose_specs() -> list[PurposeSpec]:
     return list(_purposes.values())
+
+
+def gate_purpose(gate: str) -> PurposeSpec:
+    """The purpose whose choices switch ``gate`` on and off; an undeclared gate is a bug."""
+    for spec in _purposes.values():
+        if gate in spec.gates:
+            return spec
+    raise ImproperlyConfigured(f"No purpose declares the gate point {gate!r}")
+
+
+def gate_points() -> dict[str, str]:
+    """Every declared gate point and the code of the purpose that switches it."""
+    return {gate: spec.code for spec in _purposes.values() for gate in spec.gates}
 
 
 def register_algorithm(algorithm: Algorithm) -> None:

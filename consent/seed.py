@@ -3,7 +3,6 @@ of the demo residents."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import IO
 
 from django.db import transaction
@@ -11,36 +10,19 @@ from django.db import transaction
 from civic.actors import Actor, Channel
 from civic.models import User
 from consent.models import ConsentEvent, Purpose
-from consent.registry import purpose_specs
-from consent.services import consent_give, consent_withdraw, purpose_notice_publish
+from consent.services import consent_object, consent_withdraw, purposes_sync
 
 
 @transaction.atomic
 def seed_consent(*, stdout: IO[str]) -> None:
-    system = Actor.system()
-    for spec in purpose_specs():
-        fields = {
-            key: value
-            for key, value in dataclasses.asdict(spec).items()
-            if key not in {"code", "notice_fr", "notice_en"}
-        }
-        purpose, _created = Purpose.objects.update_or_create(code=spec.code, defaults=fields)
-        notice = purpose.current_notice()
-        if notice is None or (notice.text_fr, notice.text_en) != (spec.notice_fr, spec.notice_en):
-            purpose_notice_publish(
-                actor=system, purpose=purpose, text_fr=spec.notice_fr, text_en=spec.notice_en
-            )
+    purposes_sync(actor=Actor.system())
     alice = User.objects.filter(email="alice@civic.example").first()
-    bob = User.objects.filter(email="bob@civic.example").first()
     if alice is not None and not ConsentEvent.objects.filter(subject__user=alice).exists():
+        # Alice objected to the area alerts once, then changed her mind: two ledger entries.
         actor = Actor(channel=Channel.WEB, user=alice)
-        consent_give(actor=actor, purpose=Purpose.objects.get(code="newsletter"))
-        consent_give(actor=actor, purpose=Purpose.objects.get(code="crowd-density"))
-    if bob is not None and not ConsentEvent.objects.filter(subject__user=bob).exists():
-        actor = Actor(channel=Channel.WEB, user=bob)
-        newsletter = Purpose.objects.get(code="newsletter")
-        consent_give(actor=actor, purpose=newsletter)
-        consent_withdraw(actor=actor, purpose=newsletter)
+        alerts = Purpose.objects.get(code="report-area-alerts")
+        consent_object(actor=actor, purpose=alerts)
+        consent_withdraw(actor=actor, purpose=alerts)
     stdout.write(
         f"Consent: {Purpose.objects.count()} purposes, "
         f"{ConsentEvent.objects.count()} ledger entries\n"

@@ -20,6 +20,7 @@ from consent.models import (
     Purpose,
     Subject,
 )
+from consent.registry import gate_purpose
 
 if TYPE_CHECKING:
     from civic.models import User
@@ -40,6 +41,32 @@ def consent_state(subject: Subject | None) -> dict[str, ConsentEvent]:
     for event in ConsentEvent.objects.filter(subject=subject).select_related("purpose", "notice"):
         state[event.purpose.code] = event  # ordered by seq: the last one wins
     return state
+
+
+def processing_allowed(user: User | None, gate: str) -> bool:
+    """May the processing behind ``gate`` run for this person? One query, so it can be asked
+    before each email. Consent: only once given (and not withdrawn). Public task or legitimate
+    interest: unless they objected (and did not withdraw the objection). Other bases: yes.
+    Someone without an account (a contact email on a report) has no ledger: their unsubscribe
+    link is how they say no."""
+    spec = gate_purpose(gate)
+    if spec.legal_basis not in {
+        LegalBasis.CONSENT,
+        LegalBasis.PUBLIC_TASK,
+        LegalBasis.LEGITIMATE_INTEREST,
+    }:
+        return True
+    latest = None
+    if user is not None and user.pk is not None:
+        latest = (
+            ConsentEvent.objects.filter(subject__user=user, purpose__code=spec.code)
+            .order_by("-seq")
+            .values_list("kind", flat=True)
+            .first()
+        )
+    if spec.legal_basis == LegalBasis.CONSENT:
+        return latest == ConsentEvent.Kind.GIVEN
+    return latest != ConsentEvent.Kind.OBJECTED
 
 
 def consent_is_given(subject: Subject | None, purpose_code: str) -> bool:

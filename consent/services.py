@@ -155,6 +155,54 @@ def purpose_notice_publish(
     return notice
 
 
+@transaction.atomic
+def purposes_sync(*, actor: Actor) -> dict[str, list[str]]:
+    """Make the purposes in the database those the apps declare (``register_purpose``).
+
+    A declared purpose that is missing is created with its texts and first notice; the data
+    protection officer edits them afterwards (never overwritten here). A purpose no app declares
+    any more (nothing it would gate) is deactivated, never deleted: the ledger refers to it.
+    Runs after every ``migrate``."""
+    declared = {spec.code: spec for spec in registry.purpose_specs()}
+    created = []
+    for code, spec in declared.items():
+        purpose, was_created = Purpose.objects.get_or_create(
+            code=code,
+            defaults={
+                field: getattr(spec, field)
+                for field in (
+                    "legal_basis",
+                    "title_fr",
+                    "title_en",
+                    "description_fr",
+                    "description_en",
+                    "data_categories",
+                    "retention",
+                    "recipients",
+                )
+            },
+        )
+        if was_created:
+            created.append(code)
+        if purpose.current_notice() is None:
+            purpose_notice_publish(
+                actor=actor, purpose=purpose, text_fr=spec.notice_fr, text_en=spec.notice_en
+            )
+    Purpose.objects.filter(code__in=declared, is_active=False).update(is_active=True)
+    stale = list(
+        Purpose.objects.filter(is_active=True)
+        .exclude(code__in=declared)
+        .values_list("code", flat=True)
+    )
+    Purpose.objects.filter(code__in=stale).update(is_active=False)
+    return {"created": created, "deactivated": stale}
+
+
+def purposes_sync_after_migrate(*, using: str = "default", **_: Any) -> None:
+    if using == "default":
+        purposes_sync(actor=Actor.system())
+
+
 # --- The consent ledger ----------------------------------------------------------------------
 
 
@@ -246,11 +294,12 @@ def consent_refuse(
 def consent_withdraw(
     *, actor: Actor, purpose: Purpose, language: str | None = None, channel: str | None = None
 ) -> ConsentEvent:
-    """Withdraw a given consent (GDPR art. 7(3)): as easy as giving it, and only if given."""
+    """Withdraw a given consent (GDPR art. 7(3)): as easy as giving it, and only if given; or
+    withdraw an objection, so the processing objected to resumes."""
     subject = _subject_of(actor)
     chain_lock()
     latest = _latest(subject, purpose)
-    if latest is None or latest.kind != ConsentEvent.Kind.GIVEN:
+    if latest is None or latest.kind not in {ConsentEvent.Kind.GIVEN, ConsentEvent.Kind.OBJECTED}:
         raise Conflict(_("This consent is not given: there is nothing to withdraw."))
     return ConsentEvent.record(
         actor=actor,

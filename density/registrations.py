@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 from civic.registry import SeedStep, register_seed_step
-from consent.models import LegalBasis
-from consent.registry import PurposeSpec, register_purpose
 
 
 def register() -> None:
     from density.seed import seed_density
 
-    # After the city (its map centre) and before the sensors that count passengers.
+    # After the city (its map centre) and before the sensors that count passengers. Crowd reports
+    # are anonymous by construction: no purpose to consent to (and none asked).
     register_seed_step(SeedStep(name="density", run=seed_density, order=40))
-    register_purpose(
-        PurposeSpec(
-            code="crowd-density",
-            legal_basis=LegalBasis.CONSENT,
-            title_fr="Contributions à l'affluence",
-            title_en="Crowd density contributions",
-            description_fr="Relier vos signalements d'affluence à votre compte pour les retrouver.",
-            description_en="Link your crowd reports to your account so you can find them.",
-            data_categories="Ligne, arrêt, niveau d'affluence, heure",
-            retention="Six mois",
-            recipients="Service mobilités",
-            notice_fr="Vos signalements d'affluence restent liés à votre compte six mois.",
-            notice_en="Your crowd reports stay linked to your account for six months.",
-        )
-    )

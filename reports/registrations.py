@@ -21,6 +21,8 @@ from civic.registry import (
 from civic.roles import CITY_MAP, register_role
 from consent.models import LegalBasis
 from consent.registry import Algorithm, PurposeSpec, register_algorithm, register_purpose
+from reports.services.residents import AREA_DIGEST_EMAIL, FIXED_QUESTION_EMAIL
+from reports.services.triage import STATUS_EMAIL
 
 API_SCOPE = "reports"
 
@@ -93,6 +95,29 @@ def register() -> None:
             recipients="Services de la ville",
             notice_fr="Nous vous écrivons quand un signalement que vous suivez change d'état.",
             notice_en="We write to you when a report you follow changes state.",
+            gates=(STATUS_EMAIL, FIXED_QUESTION_EMAIL),
+        )
+    )
+    register_purpose(
+        PurposeSpec(
+            code="report-area-alerts",
+            legal_basis=LegalBasis.PUBLIC_TASK,
+            title_fr="Alertes de quartier",
+            title_en="Area alerts",
+            description_fr=(
+                "Vous écrire une fois par jour les nouveaux signalements d'un quartier ou "
+                "autour d'un lieu que vous suivez."
+            ),
+            description_en=(
+                "Write to you once a day with the new reports in a district or around a place "
+                "you follow."
+            ),
+            data_categories="Adresse électronique\nQuartier ou lieu suivi",
+            retention="Jusqu'à la suppression de l'alerte",
+            recipients="Services de la ville",
+            notice_fr="Un courriel par jour au plus, seulement s'il y a du nouveau.",
+            notice_en="One email a day at most, only when there is something new.",
+            gates=(AREA_DIGEST_EMAIL,),
         )
     )
     register_algorithm(

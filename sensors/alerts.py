@@ -22,6 +22,9 @@ from sensors.models import Alert, AlertRule, AlertSubscription, Reading, Sensor,
 
 logger = logging.getLogger(__name__)
 
+# The gate point (consent.registry.PurposeSpec.gates), declared in sensors/registrations.py.
+ALERT_EMAIL = "sensors.alert-email"
+
 
 def rule_sensors(rule: AlertRule) -> QuerySet[Sensor]:
     """The active sensors a rule watches."""
@@ -169,7 +172,7 @@ def alert_notify(alert: Alert) -> int:
     """Email each subscribed resident once, in their language, with a one-click unsubscribe
     link for the subscriptions that brought it. Residents in private mode are skipped: it
     pauses their area alerts."""
-    from consent.selectors import private_mode_is_on
+    from consent.selectors import private_mode_is_on, processing_allowed
 
     by_user: dict[int, list[AlertSubscription]] = defaultdict(list)
     for subscription in alert_subscribers(alert):
@@ -177,7 +180,7 @@ def alert_notify(alert: Alert) -> int:
     sent = 0
     for subscriptions in by_user.values():
         user = subscriptions[0].user
-        if not user.email or private_mode_is_on(user):
+        if not user.email or private_mode_is_on(user) or not processing_allowed(user, ALERT_EMAIL):
             continue
         unsubscribe = absolute_url(
             reverse(

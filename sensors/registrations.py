@@ -16,11 +16,14 @@ from civic.registry import (
     register_seed_step,
 )
 from civic.roles import CITY_MAP, register_role
+from consent.models import LegalBasis
+from consent.registry import PurposeSpec, register_purpose
 
 API_SCOPE = "sensors"
 
 
 def register() -> None:
+    from sensors.alerts import ALERT_EMAIL
     from sensors.personal_data import register_personal_data
     from sensors.seed import seed_sensors
 
@@ -46,6 +49,27 @@ def register() -> None:
         },
     )
     register_api_scope(ApiScope(API_SCOPE, _("Sensors (readings from any sensor)")))
+    register_purpose(
+        PurposeSpec(
+            code="sensor-alerts",
+            legal_basis=LegalBasis.PUBLIC_TASK,
+            title_fr="Alertes des capteurs",
+            title_en="Sensor alerts",
+            description_fr=(
+                "Vous prévenir quand un capteur que vous suivez dépasse un seuil (air, bruit, "
+                "niveau d'eau)."
+            ),
+            description_en=(
+                "Tell you when a sensor you follow crosses a threshold (air, noise, water level)."
+            ),
+            data_categories="Adresse électronique\nQuartier ou type de capteur suivi",
+            retention="Jusqu'à la suppression de l'abonnement",
+            recipients="Services de la ville",
+            notice_fr="Un courriel quand une alerte s'ouvre, désabonnement en un clic.",
+            notice_en="An email when an alert opens, unsubscribe in one click.",
+            gates=(ALERT_EMAIL,),
+        )
+    )
     register_seed_step(SeedStep(name="sensors", run=seed_sensors, order=50))
     register_home_tile(
         HomeTile(

@@ -17,7 +17,7 @@ from civic.city import absolute_url
 from civic.errors import InvalidInput, NotAllowed, NotFound
 from civic.mail import email_send_templated
 from civic.models import District
-from consent.selectors import private_mode_is_on
+from consent.selectors import private_mode_is_on, processing_allowed
 from reports.models import (
     HIDDEN_REASON_WITHDRAWN,
     OPEN311_OPEN,
@@ -100,6 +100,9 @@ def report_support(*, actor: Actor, report: Report) -> Support:
     return support
 
 
+# Gate points (consent.registry.PurposeSpec.gates), declared in reports/registrations.py.
+FIXED_QUESTION_EMAIL = "reports.fixed-question-email"
+AREA_DIGEST_EMAIL = "reports.area-digest-email"
 FIXED_QUESTION_AFTER_DAYS = 28
 
 
@@ -129,6 +132,8 @@ def fixed_question_sweep(*, now: Any = None) -> int:
             )
             if not claimed or not report.sender_email:
                 continue
+            if not processing_allowed(report.reporter, FIXED_QUESTION_EMAIL):
+                continue  # they objected to follow-up emails: asked never, not later
             language = report.reporter.language if report.reporter else report.language
             email_send_templated(
                 to=report.sender_email,
@@ -232,7 +237,7 @@ def area_alerts_digest(*, now: Any = None) -> int:
                 if distance_m(alert.lat, alert.lon, r.lat, r.lon) <= alert.radius_m  # type: ignore[arg-type]
             ]
         AreaAlert.objects.filter(pk=alert.pk).update(last_sent_at=now)
-        if found and alert.user.email:
+        if found and alert.user.email and processing_allowed(alert.user, AREA_DIGEST_EMAIL):
             email_send_templated(
                 to=alert.user.email,
                 template_prefix="reports/email/area_digest",

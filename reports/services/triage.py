@@ -17,7 +17,7 @@ from civic.actors import Actor, Channel
 from civic.city import absolute_url
 from civic.errors import InvalidInput, NotAllowed
 from civic.mail import email_send_templated
-from consent.selectors import private_mode_is_on
+from consent.selectors import private_mode_is_on, processing_allowed
 from reports.models import (
     OPEN311_OPEN,
     Category,
@@ -33,6 +33,9 @@ from reports.tiles import cell_of, tiles_invalidate
 if TYPE_CHECKING:
     from civic.models import User
 
+# Gate points (consent.registry.PurposeSpec.gates), declared in reports/registrations.py.
+STATUS_EMAIL = "reports.status-email"
+
 _STAMPS = {
     Status.ACKNOWLEDGED: "acknowledged_at",
     Status.FIXED: "fixed_at",
@@ -45,16 +48,23 @@ _STAMPS = {
 def _recipients(report: Report, *, exclude: User | None) -> list[tuple[str, str]]:
     """(email, language) of the author and followers, each once, never the one acting.
 
-    Paused follows (private mode) are skipped, and so is an author in private mode."""
+    Paused follows (private mode) are skipped, and so is an author in private mode, and anyone
+    who objected to follow-up emails (consent's ledger, gate ``STATUS_EMAIL``)."""
     seen: dict[str, str] = {}
     if report.reporter is not None:
-        if report.reporter.email and not private_mode_is_on(report.reporter):
-            seen[report.reporter.email] = report.reporter.language
+        reporter = report.reporter
+        if (
+            reporter.email
+            and not private_mode_is_on(reporter)
+            and processing_allowed(reporter, STATUS_EMAIL)
+        ):
+            seen[reporter.email] = reporter.language
     elif report.contact_email:
         seen[report.contact_email] = report.language
     for subscription in report.subscriptions.filter(paused=False).select_related("user"):
-        if subscription.user.email and subscription.user.is_active:
-            seen.setdefault(subscription.user.email, subscription.user.language)
+        follower = subscription.user
+        if follower.email and follower.is_active and processing_allowed(follower, STATUS_EMAIL):
+            seen.setdefault(follower.email, follower.language)
     if exclude is not None and exclude.email:
         seen.pop(exclude.email, None)
     return list(seen.items())

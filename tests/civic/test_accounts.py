@@ -153,6 +153,20 @@ def test_it_stores_the_language_chosen_with_the_switch(client: Client, resident2
     assert '<html lang="fr">' in client.get(reverse("home")).content.decode()
 
 
+def test_it_keeps_the_language_picked_before_signing_in_and_makes_it_the_accounts(
+    client: Client, resident: User
+) -> None:
+    assert resident.language == "fr"
+    client.post(reverse("language_switch"), {"language": "en", "next": "/"})
+    response = client.post(
+        reverse("account_login"), {"login": resident.email, "password": PASSWORD}, follow=True
+    )
+    assert '<html lang="en">' in response.content.decode()
+    assert '<html lang="en">' in client.get(reverse("home")).content.decode()
+    resident.refresh_from_db()
+    assert resident.language == "en"  # and so are the emails the city sends them
+
+
 def test_it_ignores_an_unknown_language_and_a_foreign_next(client: Client, resident2: User) -> None:
     client.force_login(resident2)
     response = client.post(

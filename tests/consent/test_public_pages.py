@@ -70,9 +70,9 @@ def test_it_seeds_demo_purposes_idempotently(db: None) -> None:
     seed_city(stdout=StringIO())
     seed_consent(stdout=StringIO())
     seed_consent(stdout=StringIO())
-    assert Purpose.objects.filter(code="newsletter", notices__version=1).exists()
-    assert Purpose.objects.get(code="newsletter").notices.count() == 1
-    assert ConsentEvent.objects.count() == 4
+    assert Purpose.objects.filter(code="report-area-alerts", notices__version=1).exists()
+    assert Purpose.objects.get(code="report-area-alerts").notices.count() == 1
+    assert ConsentEvent.objects.count() == 2  # alice objected once, then withdrew it
 
 
 def test_the_verifier_checks_the_published_heads(resident: Any, consent_purpose: Any) -> None:
