@@ -41,6 +41,8 @@ CODE_MINUTES = 30
 CODE_ATTEMPTS = 5
 # A request can be sent again (a new code and link, the old ones dead) this many times.
 REQUEST_SENDS = 3
+# A mediator asks this many residents a day at most (each one gets an email).
+REQUESTS_PER_DAY = 40
 
 
 def sha256_text(text: str) -> str:
@@ -276,6 +278,9 @@ class MandateRequest(models.Model):
     )
     scopes = models.JSONField(_("scopes"), default=list)
     days = models.PositiveSmallIntegerField(_("days"))
+    # The dates the notice states: confirming later does not move them.
+    starts_at = models.DateTimeField(_("starts"), default=timezone.now)
+    ends_at = models.DateTimeField(_("ends"))
     notice_version = models.PositiveSmallIntegerField(_("notice version"), default=0)
     notice_language = models.CharField(_("notice language"), max_length=8, blank=True)
     notice_text = models.TextField(_("notice shown to the resident"), blank=True)
@@ -309,14 +314,24 @@ class MandateRequest(models.Model):
 
     def code_usable(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
-        return self.is_open() and self.attempts < CODE_ATTEMPTS and self.code_expires_at > now
+        return (
+            self.is_open()
+            and self.attempts < CODE_ATTEMPTS
+            and self.code_expires_at > now
+            and self.ends_at > now
+        )
 
     def code_matches(self, code: str) -> bool:
         return constant_time_compare(self.code_hash, code_hash(self.id, code))
 
     def link_usable(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
-        return self.is_open() and self.resident_id is not None and self.link_expires_at > now
+        return (
+            self.is_open()
+            and self.resident_id is not None
+            and self.link_expires_at > now
+            and self.ends_at > now
+        )
 
     def scope_list(self) -> list[Any]:
         return scope_list(self.scopes)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,6 +27,7 @@ from assist.models import (
     CONFIRMATION_LINK_DAYS,
     MANDATE_MAX_DAYS,
     REQUEST_SENDS,
+    REQUESTS_PER_DAY,
     KioskTerminal,
     Mandate,
     MandateRequest,
@@ -117,16 +119,18 @@ def _notify_new(mandate: Mandate) -> None:
 def representable(user: User) -> bool:
     """Whether a mandate may be given over this account: never one that holds powers itself.
 
-    Staff, superusers, holders of any role (every role is a group: staff roles and the mediator
-    role alike) and mediators, even of an inactive organisation, are refused: a mediator acting
-    "as" them would borrow those powers, or act for a colleague.
+    Staff, superusers, members of any role (staff roles and the mediator role alike) or of any
+    group granting permissions, holders of a permission of their own, and mediators, even of an
+    inactive organisation, are refused: a mediator acting "as" them would borrow those powers,
+    or act for a colleague.
     """
     from assist.models import Membership
+    from civic.roles import ROLES
 
     return not (
         user.is_staff
         or user.is_superuser
-        or user.groups.exists()
+        or user.groups.filter(Q(name__in=list(ROLES)) | Q(permissions__isnull=False)).exists()
         or user.user_permissions.exists()
         or Membership.objects.filter(user=user).exists()
     )
@@ -370,6 +374,12 @@ def mandate_request(
     """
     mediator = _check_member(actor, organisation)
     codes = _check_terms(organisation=organisation, scopes=scopes, days=days)
+    since = timezone.now() - timedelta(days=1)
+    if MandateRequest.objects.filter(recorded_by=mediator, created_at__gte=since).count() >= (
+        REQUESTS_PER_DAY
+    ):
+        # The same refusal whatever the address: emails to residents are not to be sprayed.
+        raise Conflict(_("You asked for many mandates today: try again tomorrow."))
     if not email.strip():
         raise InvalidInput(_("Write the resident's email address."), field="email")
     account = _find_account(email)
@@ -379,11 +389,18 @@ def mandate_request(
             resident = account
         else:
             _refusal_email(email=email.strip(), organisation=organisation, user=account)
+    now = timezone.now()
     request = MandateRequest(
-        organisation=organisation, recorded_by=mediator, resident=resident, scopes=codes, days=days
+        organisation=organisation,
+        recorded_by=mediator,
+        resident=resident,
+        scopes=codes,
+        days=days,
+        starts_at=now,
+        ends_at=now + timedelta(days=days),
     )
     if resident is not None:
-        language, text, _now, _ends = _notice(
+        language, text, request.starts_at, request.ends_at = _notice(
             resident=resident, organisation=organisation, codes=codes, days=days
         )
         request.notice_version = MANDATE_NOTICE_VERSION
@@ -429,8 +446,8 @@ def _mandate_from_request(
         organisation=request.organisation,
         recorded_by=mediator or request.recorded_by,
         scopes=request.scopes,
-        starts_at=now,
-        ends_at=now + timedelta(days=request.days),
+        starts_at=request.starts_at,  # as the notice says; it acts from its confirmation
+        ends_at=request.ends_at,
         notice_version=request.notice_version,
         notice_language=request.notice_language,
         notice_text=request.notice_text,

@@ -357,3 +357,28 @@ def test_a_mandate_no_longer_valid_prints_no_personal_data(
     assert "alice@example.org" not in page
     assert mandate.notice_sha256 not in page
     assert 'class="mandate-notice"' not in page
+
+
+def test_a_mandate_confirmed_later_ends_when_its_notice_says(
+    mediator_client: Client, resident: Any, resident2: Any
+) -> None:
+    _request_path(_new(mediator_client, email=resident.email, days="31"))
+    _request_path(_new(mediator_client, email=resident2.email, days="1"))
+    _code, alice_link = emailed(resident.email)
+    _code, bob_link = emailed(resident2.email)
+    # Both were asked two days ago; Bob's was for one day only.
+    two_days = timedelta(days=2)
+    for asked in MandateRequest.objects.all():
+        MandateRequest.objects.filter(pk=asked.pk).update(
+            created_at=asked.created_at - two_days,
+            starts_at=asked.starts_at - two_days,
+            ends_at=asked.ends_at - two_days,
+        )
+    alice_asked = MandateRequest.objects.get(resident=resident)
+
+    assert Client().post(bob_link).status_code == 404
+    assert Client().post(alice_link).status_code == 200
+
+    mandate = Mandate.objects.get()
+    assert mandate.ends_at == alice_asked.ends_at  # not 31 days after the late confirmation
+    assert mandate.ends_at < timezone.now() + timedelta(days=30)

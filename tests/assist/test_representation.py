@@ -152,3 +152,25 @@ def test_the_form_answers_the_same_whether_an_address_has_an_account(
     assert OutboxEmail.objects.filter(to=[resident.email]).count() == 2
     assert not OutboxEmail.objects.filter(to=["nobody@example.org"]).exists()
     assert not User.objects.filter(email="nobody@example.org").exists()
+
+
+def test_a_resident_in_a_group_without_powers_can_still_be_represented(
+    resident: Any, make_mandate: Callable[..., Any]
+) -> None:
+    resident.groups.add(Group.objects.create(name="newsletter-readers"))
+
+    assert make_mandate(resident).is_current()
+
+
+def test_a_mediator_asks_only_so_many_residents_a_day(
+    mediator_client: Client, resident: Any
+) -> None:
+    from assist.models import REQUESTS_PER_DAY
+
+    for number in range(REQUESTS_PER_DAY):
+        assert _ask(mediator_client, f"person{number}@example.org").status_code == 302
+
+    refused = _ask(mediator_client, resident.email)
+
+    assert refused.status_code == 400
+    assert not OutboxEmail.objects.filter(to=[resident.email]).exists()
