@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from assist.models import Mandate, Organisation
+from assist.models import Organisation
 from civic.registry import mandate_scopes
 
 DURATIONS = [
@@ -20,7 +20,8 @@ DURATIONS = [
 
 
 class MandateForm(forms.Form):
-    """Record a mandate for a resident found by email, or for a new account without email."""
+    """Ask the holder of an email address for a mandate, or record one for a new account
+    without email. It never looks the address up: whether it has an account shows nowhere."""
 
     WHO_ACCOUNT = "account"
     WHO_NEW = "new"
@@ -28,7 +29,7 @@ class MandateForm(forms.Form):
     who = forms.ChoiceField(
         label=_("The resident"),
         choices=[
-            (WHO_ACCOUNT, _("has an account: find it by email address")),
+            (WHO_ACCOUNT, _("has an email address: send them a code to confirm")),
             (WHO_NEW, _("has no email address: create an account for them")),
         ],
         widget=forms.RadioSelect,
@@ -37,7 +38,10 @@ class MandateForm(forms.Form):
     email = forms.EmailField(
         label=_("Resident's email address"),
         required=False,
-        help_text=_("The address they signed up with."),
+        help_text=_(
+            "The address they signed up with. If it has an account, a code and a link are "
+            "emailed to it; nothing tells you here whether it has one."
+        ),
     )
     display_name = forms.CharField(
         label=_("Resident's name"),
@@ -60,16 +64,6 @@ class MandateForm(forms.Form):
     days = forms.TypedChoiceField(
         label=_("For how long"), choices=DURATIONS, coerce=int, initial=92
     )
-    confirmation = forms.ChoiceField(
-        label=_("The resident confirms"),
-        choices=[
-            (Mandate.Confirmation.PAPER, _("by signing the printed mandate now")),
-            (Mandate.Confirmation.EMAIL, _("by a link sent to their email address")),
-        ],
-        widget=forms.RadioSelect,
-        initial=Mandate.Confirmation.PAPER,
-    )
-
     organisation = forms.ModelChoiceField(
         label=_("For the organisation"), queryset=Organisation.objects.none(), empty_label=None
     )
@@ -88,35 +82,25 @@ class MandateForm(forms.Form):
         ]
 
     def clean(self) -> dict[str, Any]:
-        from civic.models import User
-
         cleaned = super().clean() or {}
         if not cleaned.get("organisation") and self.only_organisation is not None:
             cleaned["organisation"] = self.only_organisation
         who = cleaned.get("who")
         if who == self.WHO_ACCOUNT:
-            email = (cleaned.get("email") or "").strip().lower()
-            if not email:
+            if not (cleaned.get("email") or "").strip():
                 self.add_error("email", _("Write the resident's email address."))
-            else:
-                resident = User.objects.filter(email__iexact=email, is_active=True).first()
-                if resident is None:
-                    self.add_error(
-                        "email",
-                        _(
-                            "No account uses this address. Check it with the resident, or "
-                            "choose “has no email address” to create an account."
-                        ),
-                    )
-                cleaned["resident"] = resident
         elif who == self.WHO_NEW:
             if not (cleaned.get("display_name") or "").strip():
                 self.add_error("display_name", _("Write the resident's name."))
             if not cleaned.get("language"):
                 self.add_error("language", _("Choose a language."))
-            if cleaned.get("confirmation") == Mandate.Confirmation.EMAIL:
-                self.add_error(
-                    "confirmation",
-                    _("A resident without email confirms by signing the printed mandate."),
-                )
         return cleaned
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code received by the resident"),
+        max_length=20,
+        help_text=_("The resident reads it out from the email they just received."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -1,10 +1,13 @@
 """Mediation structures, their mediators, mandates, and kiosk terminals.
 
 A mandate lets a mediator of an organisation act for one resident, for the scopes written on it,
-between two dates (at most ``MANDATE_MAX_DAYS``), once the resident has confirmed it — by signing
-the printed notice or by following a link emailed to them — and until it is revoked. The notice
-the resident was shown is stored with its SHA-256, so the paper they signed and the record can be
-compared word for word.
+between two dates (at most ``MANDATE_MAX_DAYS``), once the resident has confirmed it, and until it
+is revoked. A resident with an email address confirms what was emailed to them (a one-time code
+the mediator types in with them, or a link they open): until then there is only a
+``MandateRequest``, which never tells the mediator whether the address has an account. A resident
+without one signs the printed notice, and is shown the mandate the next time they sign in or meet
+a mediator. The notice the resident was shown is stored with its SHA-256, so the paper they signed
+and the record can be compared word for word.
 
 A kiosk terminal is a shared browser a member of staff has activated: it carries a signed cookie
 holding a random token, of which only the SHA-256 is stored here.
@@ -15,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
-from datetime import datetime, timedelta
+import uuid
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from civic.actors import Ref
@@ -29,6 +34,15 @@ from civic.actors import Ref
 MANDATE_MAX_DAYS = 366
 # The emailed confirmation link works this long.
 CONFIRMATION_LINK_DAYS = 7
+# The emailed one-time code works this long, for this many tries, for the mediator beside the
+# resident: 8 digits, 5 tries, 30 minutes leave a guesser one chance in 20 million.
+CODE_DIGITS = 8
+CODE_MINUTES = 30
+CODE_ATTEMPTS = 5
+# A request can be sent again (a new code and link, the old ones dead) this many times.
+REQUEST_SENDS = 3
+# A mediator asks this many residents a day at most (each one gets an email).
+REQUESTS_PER_DAY = 40
 
 
 def sha256_text(text: str) -> str:
@@ -43,6 +57,17 @@ def token_hash(token: str) -> str:
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def new_code() -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+
+
+def code_hash(request_id: uuid.UUID, code: str) -> str:
+    """Keyed with the site's secret: a leaked table does not give its short codes away."""
+    return salted_hmac(
+        "assist.mandate-code", f"{request_id}:{code}", algorithm="sha256"
+    ).hexdigest()
 
 
 class Organisation(models.Model):
@@ -109,6 +134,7 @@ class Mandate(models.Model):
     class Confirmation(models.TextChoices):
         PAPER = "paper", _("Signed paper form")
         EMAIL = "email", _("Link sent by email")
+        CODE = "code", _("Code sent by email")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the resident's confirmation")
@@ -146,9 +172,10 @@ class Mandate(models.Model):
     notice_text = models.TextField(_("notice shown to the resident"))
     notice_sha256 = models.CharField(_("notice SHA-256"), max_length=64)
     confirmation = models.CharField(_("confirmed by"), max_length=10, choices=Confirmation.choices)
-    confirmation_token_hash = models.CharField(max_length=64, blank=True, editable=False)
-    confirmation_sent_at = models.DateTimeField(_("link sent"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # When the resident saw the mandate themselves: emailed, shown after they signed in, or shown
+    # by a mediator. Until then a paper mandate is put in front of them (banner, mediator's page).
+    resident_informed_at = models.DateTimeField(_("shown to the resident"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -199,27 +226,115 @@ class Mandate(models.Model):
     def allows(self, scope: str, now: datetime | None = None) -> bool:
         return self.is_current(now) and scope in self.scopes
 
-    def confirmation_link_valid(self, now: datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return (
-            self.confirmation == self.Confirmation.EMAIL
-            and self.confirmed_at is None
-            and self.revoked_at is None
-            and bool(self.confirmation_token_hash)
-            and self.confirmation_sent_at is not None
-            and self.confirmation_sent_at + timedelta(days=CONFIRMATION_LINK_DAYS) > now
-            and self.ends_at > now
-        )
-
     def scope_list(self) -> list[Any]:
         """The scopes as the resident reads them (labels and descriptions, in the page language)."""
-        from civic.registry import mandate_scope
+        return scope_list(self.scopes)
 
-        return [found for code in self.scopes if (found := mandate_scope(code)) is not None]
+    def is_over(self) -> bool:
+        return self.status() in (self.Status.REVOKED, self.Status.EXPIRED)
+
+    def to_tell(self) -> bool:
+        """Still to be shown to the resident, who has not seen it on their own screen yet."""
+        return self.resident_informed_at is None and not self.is_over()
 
     def as_ref(self) -> Ref:
         """How journals name it: the organisation, never the mediator."""
         return Ref(type="assist.mandate", id=str(self.pk), label=self.organisation.name)
+
+
+def scope_list(codes: list[str]) -> list[Any]:
+    from civic.registry import mandate_scope
+
+    return [found for code in codes if (found := mandate_scope(code)) is not None]
+
+
+class MandateRequest(models.Model):
+    """A mandate asked of the holder of an email address, waiting for them to confirm.
+
+    The mediator sees the same request whether or not the address has an account (``resident``
+    is then empty and no email leaves): its id in the address is random, and its code can only
+    be the one emailed. Confirming it, by the code or the link, records the ``Mandate``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Never shown to the mediator: empty when the address has no account that can give one.
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="mandate_requests",
+    )
+    scopes = models.JSONField(_("scopes"), default=list)
+    days = models.PositiveSmallIntegerField(_("days"))
+    # The dates the notice states: confirming later does not move them.
+    starts_at = models.DateTimeField(_("starts"), default=timezone.now)
+    ends_at = models.DateTimeField(_("ends"))
+    notice_version = models.PositiveSmallIntegerField(_("notice version"), default=0)
+    notice_language = models.CharField(_("notice language"), max_length=8, blank=True)
+    notice_text = models.TextField(_("notice shown to the resident"), blank=True)
+    code_hash = models.CharField(max_length=64, editable=False)
+    code_expires_at = models.DateTimeField(_("code valid until"))
+    attempts = models.PositiveSmallIntegerField(_("wrong codes typed"), default=0)
+    link_hash = models.CharField(max_length=64, editable=False)
+    link_expires_at = models.DateTimeField(_("link valid until"))
+    sends = models.PositiveSmallIntegerField(_("times sent"), default=1)
+    mandate = models.OneToOneField(
+        Mandate,
+        verbose_name=_("mandate"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="request",
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("mandate request")
+        verbose_name_plural = _("mandate requests")
+
+    def __str__(self) -> str:
+        return _("mandate request of %(when)s") % {"when": self.created_at.date()}
+
+    def is_open(self) -> bool:
+        return self.mandate_id is None and self.cancelled_at is None
+
+    def code_usable(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.is_open()
+            and self.attempts < CODE_ATTEMPTS
+            and self.code_expires_at > now
+            and self.ends_at > now
+        )
+
+    def code_matches(self, code: str) -> bool:
+        return constant_time_compare(self.code_hash, code_hash(self.id, code))
+
+    def link_usable(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.is_open()
+            and self.resident_id is not None
+            and self.link_expires_at > now
+            and self.ends_at > now
+        )
+
+    def scope_list(self) -> list[Any]:
+        return scope_list(self.scopes)
 
 
 class KioskTerminal(models.Model):

@@ -35,6 +35,8 @@ LABELS = {
     "notice_sha256": _("Notice fingerprint (SHA-256)"),
     "notice_text": _("Notice"),
     "mediator_of": _("Organisations you mediate for"),
+    "requests": _("Mandates asked of you, not confirmed"),
+    "asked_at": _("Asked"),
     "active": _("Active"),
     "since": _("Since"),
 }
@@ -45,7 +47,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def export_assist(user: User) -> dict[str, Any]:
-    from assist.models import Mandate, Membership
+    from assist.models import Mandate, MandateRequest, Membership
 
     return {
         "mandates": [
@@ -71,14 +73,27 @@ def export_assist(user: User) -> dict[str, Any]:
             }
             for membership in Membership.objects.filter(user=user).select_related("organisation")
         ],
+        "requests": [
+            {
+                "organisation": request.organisation.name,
+                "scopes": list(request.scopes),
+                "asked_at": _iso(request.created_at),
+                "notice_text": request.notice_text,
+            }
+            for request in MandateRequest.objects.filter(
+                resident=user, mandate__isnull=True
+            ).select_related("organisation")
+        ],
     }
 
 
 def erase_assist(user: User, *, actor: Actor) -> dict[str, Any]:
     """The person's mandates and memberships go; what mediators did stays in consent's
     journals, which name the organisation and are unlinked from the person by consent."""
-    from assist.models import Mandate, Membership
+    from assist.models import Mandate, MandateRequest, Membership
 
+    MandateRequest.objects.filter(resident=user).delete()
+    MandateRequest.objects.filter(recorded_by=user).update(recorded_by=None)
     Mandate.objects.filter(resident=user).delete()
     Membership.objects.filter(user=user).delete()
     # Mandates this person recorded or revoked as a mediator stay (they are the residents'),
@@ -95,16 +110,18 @@ def erase_assist(user: User, *, actor: Actor) -> dict[str, Any]:
 
 
 def mandate_retention(*, now: datetime) -> int:
-    """Remove mandates ended or revoked over a year ago, and those never confirmed in time."""
-    from assist.models import Mandate
+    """Remove mandates ended or revoked over a year ago, those never confirmed in time, and
+    requests whose link has died (their code died long before)."""
+    from assist.models import Mandate, MandateRequest
 
+    requests, _by_model = MandateRequest.objects.filter(link_expires_at__lt=now).delete()
     cutoff = now - MANDATE_KEPT_AFTER_END
     deleted, _by_model = Mandate.objects.filter(
         Q(ends_at__lt=cutoff)
         | Q(revoked_at__lt=cutoff)
         | Q(confirmed_at__isnull=True, created_at__lt=now - UNCONFIRMED_KEPT)
     ).delete()
-    return deleted
+    return deleted + requests
 
 
 def register_personal_data() -> None:

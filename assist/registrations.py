@@ -3,6 +3,8 @@ the mandate scopes it serves itself, the kiosk bar, the mediators' workspace and
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +41,26 @@ def mediates(request: HttpRequest) -> bool:
     return bool(
         user is not None and user.is_authenticated and user.has_perm("assist.act_for_resident")
     )
+
+
+def mandates_to_see(request: HttpRequest) -> list[Any]:
+    """The signed-in resident's mandates still to show them (one query a page, kept on it)."""
+    cached = getattr(request, "_assist_mandates_to_see", None)
+    if cached is None:
+        from assist.selectors import mandates_to_see as unseen
+
+        user = getattr(request, "user", None)
+        cached = unseen(user) if user is not None and user.is_authenticated else []
+        request._assist_mandates_to_see = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def has_mandates_to_see(request: HttpRequest) -> bool:
+    return bool(mandates_to_see(request))
+
+
+def mandates_context(request: HttpRequest) -> dict[str, Any]:
+    return {"mandates_to_see": mandates_to_see(request)}
 
 
 def register() -> None:
@@ -99,6 +121,18 @@ def register() -> None:
             head_template="assist/_kiosk_head.html",
             body_class="kiosk",
             active=on_kiosk,
+        )
+    )
+    # After signing in, a resident sees each mandate recorded for them on paper until they keep
+    # or revoke it.
+    register_context(mandates_context)
+    register_page_banner(
+        PageBanner(
+            key="mandates-to-see",
+            template="assist/_mandates_banner.html",
+            head_template="assist/_assist_head.html",
+            active=has_mandates_to_see,
+            order=50,
         )
     )
     register_kiosk_tile(

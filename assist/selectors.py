@@ -3,12 +3,12 @@ a resident reaches only their own mandates."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from assist.models import Mandate, Membership, Organisation
+from assist.models import Mandate, MandateRequest, Membership, Organisation
 from civic.errors import NotFound
 
 if TYPE_CHECKING:
@@ -58,6 +58,30 @@ def mandates_waiting(user: User) -> QuerySet[Mandate]:
     )
 
 
+def open_requests(user: User) -> QuerySet[MandateRequest]:
+    """Requests of the mediator's organisations still waiting for a code (no resident named)."""
+    return MandateRequest.objects.filter(
+        organisation__in=mediator_organisations(user),
+        mandate__isnull=True,
+        cancelled_at__isnull=True,
+        link_expires_at__gt=timezone.now(),
+    ).select_related("organisation")
+
+
+def request_for_mediator(user: User, request_id: Any) -> MandateRequest:
+    request = open_requests(user).filter(pk=request_id).first()
+    if request is None:
+        raise NotFound("request not found")
+    return request
+
+
+def mandates_to_tell_for_mediator(user: User) -> QuerySet[Mandate]:
+    """Paper mandates of the mediator's organisations their resident has not been shown yet."""
+    return mandates_for_mediator(user).filter(
+        resident_informed_at__isnull=True, revoked_at__isnull=True, ends_at__gt=timezone.now()
+    )
+
+
 def mandate_for_mediator(user: User, mandate_id: int) -> Mandate:
     """One of the mediator's organisations' mandates; another organisation's is not found."""
     mandate = mandates_for_mediator(user).filter(pk=mandate_id).first()
@@ -81,3 +105,8 @@ def my_mandate(user: User, mandate_id: int) -> Mandate:
 def mandates_in_force_for(user: User) -> QuerySet[Mandate]:
     """The resident's mandates that are not revoked and not ended (confirmed or not)."""
     return my_mandates(user).filter(Q(revoked_at__isnull=True) & Q(ends_at__gt=timezone.now()))
+
+
+def mandates_to_see(user: User) -> list[Mandate]:
+    """The resident's mandates in force they have not seen on their own screen yet."""
+    return list(mandates_in_force_for(user).filter(resident_informed_at__isnull=True))

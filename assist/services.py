@@ -1,5 +1,5 @@
-"""Writes of the assist app: mandates (record, confirm, revoke), acts on a resident's behalf, and
-kiosk terminals.
+"""Writes of the assist app: mandates (ask, record, confirm, revoke), acts on a resident's
+behalf, and kiosk terminals.
 
 Every act on behalf checks the mandate *inside* the transaction that writes, with the mandate row
 locked: a mandate revoked a moment earlier lets nothing through. Each act leaves an entry in the
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,10 +23,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assist.models import (
+    CODE_MINUTES,
+    CONFIRMATION_LINK_DAYS,
     MANDATE_MAX_DAYS,
+    REQUEST_SENDS,
+    REQUESTS_PER_DAY,
     KioskTerminal,
     Mandate,
+    MandateRequest,
     Organisation,
+    code_hash,
+    new_code,
     new_token,
     sha256_text,
     token_hash,
@@ -90,22 +98,78 @@ def _mandate_actor(*, mediator: User, mandate: Mandate) -> Actor:
     )
 
 
-def _send_confirmation(mandate: Mandate) -> None:
+def _notify_new(mandate: Mandate) -> None:
+    """Tell a resident with an email what their new mandate allows, until when, how to revoke."""
     from civic.mail import email_send_templated
 
-    token = new_token()
-    mandate.confirmation_token_hash = token_hash(token)
-    mandate.confirmation_sent_at = timezone.now()
-    mandate.save(update_fields=["confirmation_token_hash", "confirmation_sent_at"])
+    if not mandate.resident.email:
+        return  # shown to them on screen instead (banner after sign-in, the mediator's page)
     email_send_templated(
-        to=mandate.resident.email,  # type: ignore[arg-type]
-        template_prefix="assist/email/mandate_confirm",
+        to=mandate.resident.email,
+        template_prefix="assist/email/mandate_new",
         context={
             "mandate": mandate,
-            "url": absolute_url(reverse("assist:mandate_confirm_link", args=[token])),
+            "ends_at": timezone.localtime(mandate.ends_at),
+            "revoke_url": absolute_url(reverse("assist:my_mandates")),
         },
-        language=mandate.notice_language,
+        language=mandate.resident.language or mandate.notice_language,
     )
+
+
+def representable(user: User) -> bool:
+    """Whether a mandate may be given over this account: never one that holds powers itself.
+
+    Staff, superusers, members of any role (staff roles and the mediator role alike) or of any
+    group granting permissions, holders of a permission of their own, and mediators, even of an
+    inactive organisation, are refused: a mediator acting "as" them would borrow those powers,
+    or act for a colleague.
+    """
+    from assist.models import Membership
+    from civic.roles import ROLES
+
+    return not (
+        user.is_staff
+        or user.is_superuser
+        or user.groups.filter(Q(name__in=list(ROLES)) | Q(permissions__isnull=False)).exists()
+        or user.user_permissions.exists()
+        or Membership.objects.filter(user=user).exists()
+    )
+
+
+def _check_representable(user: User) -> None:
+    if not representable(user):
+        raise NotAllowed(
+            _("Staff and mediator accounts cannot be represented: nothing was recorded.")
+        )
+
+
+def _check_terms(*, organisation: Organisation, scopes: Iterable[str], days: int) -> list[str]:
+    codes = sorted(set(scopes))
+    known = {scope.code for scope in mandate_scopes()}
+    if not codes:
+        raise InvalidInput(_("Choose at least one thing the mandate allows."), field="scopes")
+    if not set(codes) <= known:
+        raise InvalidInput(_("This mandate asks for something unknown."), field="scopes")
+    if not 1 <= days <= MANDATE_MAX_DAYS:
+        raise InvalidInput(_("A mandate lasts between one day and one year."), field="days")
+    return codes
+
+
+def _notice(
+    *, resident: User, organisation: Organisation, codes: list[str], days: int
+) -> tuple[str, str, Any, Any]:
+    now = timezone.now()
+    ends_at = now + timedelta(days=days)
+    language = resident.language or settings.LANGUAGE_CODE
+    text = mandate_notice_render(
+        resident_name=resident.display_name,
+        organisation=organisation,
+        scope_codes=codes,
+        starts_at=now,
+        ends_at=ends_at,
+        language=language,
+    )
+    return language, text, now, ends_at
 
 
 @transaction.atomic
@@ -136,39 +200,27 @@ def mandate_record(
     resident: User,
     scopes: Iterable[str],
     days: int,
-    confirmation: str,
 ) -> Mandate:
-    """Record a mandate, waiting for the resident's confirmation (signed paper or email link)."""
+    """Record a paper mandate for a resident without email, waiting for their signature.
+
+    A resident with an email address confirms what is emailed to them instead
+    (``mandate_request``): the mediator's word that they signed is not enough when they can
+    be asked directly.
+    """
     mediator = _check_member(actor, organisation)
-    codes = sorted(set(scopes))
-    known = {scope.code for scope in mandate_scopes()}
-    if not codes:
-        raise InvalidInput(_("Choose at least one thing the mandate allows."), field="scopes")
-    if not set(codes) <= known:
-        raise InvalidInput(_("This mandate asks for something unknown."), field="scopes")
-    if not 1 <= days <= MANDATE_MAX_DAYS:
-        raise InvalidInput(_("A mandate lasts between one day and one year."), field="days")
+    codes = _check_terms(organisation=organisation, scopes=scopes, days=days)
     if resident.pk == mediator.pk:
         raise NotAllowed(_("A mediator cannot record a mandate for themselves."))
+    _check_representable(resident)
     if not resident.is_active:
         raise InvalidInput(_("This account is closed."), field="email")
-    if confirmation not in Mandate.Confirmation.values:
-        raise InvalidInput(_("Choose how the resident confirms."), field="confirmation")
-    if confirmation == Mandate.Confirmation.EMAIL and not resident.email:
+    if resident.email:
         raise InvalidInput(
-            _("This resident has no email address: print the form for them to sign."),
-            field="confirmation",
+            _("This resident has an email address: they confirm with the code sent to it."),
+            field="who",
         )
-    now = timezone.now()
-    ends_at = now + timedelta(days=days)
-    language = resident.language or settings.LANGUAGE_CODE
-    text = mandate_notice_render(
-        resident_name=resident.display_name,
-        organisation=organisation,
-        scope_codes=codes,
-        starts_at=now,
-        ends_at=ends_at,
-        language=language,
+    language, text, now, ends_at = _notice(
+        resident=resident, organisation=organisation, codes=codes, days=days
     )
     mandate = Mandate.objects.create(
         resident=resident,
@@ -181,7 +233,7 @@ def mandate_record(
         notice_language=language,
         notice_text=text,
         notice_sha256=sha256_text(text),
-        confirmation=confirmation,
+        confirmation=Mandate.Confirmation.PAPER,
     )
     AccessLog.record(
         actor=_mandate_actor(mediator=mediator, mandate=mandate),
@@ -189,8 +241,6 @@ def mandate_record(
         what=gettext_lazy("mandate recorded by a mediator, waiting for your confirmation"),
         obj=mandate,
     )
-    if confirmation == Mandate.Confirmation.EMAIL:
-        _send_confirmation(mandate)
     return mandate
 
 
@@ -207,12 +257,7 @@ def mandate_record_for_new_resident(
     """Create the account of a resident without email and record their mandate, or neither."""
     resident = resident_create(actor=actor, display_name=display_name, language=language)
     return mandate_record(
-        actor=actor,
-        organisation=organisation,
-        resident=resident,
-        scopes=scopes,
-        days=days,
-        confirmation=Mandate.Confirmation.PAPER,
+        actor=actor, organisation=organisation, resident=resident, scopes=scopes, days=days
     )
 
 
@@ -227,31 +272,15 @@ def _pending(mandate: Mandate) -> Mandate:
 
 
 @transaction.atomic
-def mandate_confirmation_resend(*, actor: Actor, mandate: Mandate) -> Mandate:
-    """Email a fresh confirmation link (the earlier one stops working)."""
-    mandate = Mandate.objects.select_for_update().select_related("resident").get(pk=mandate.pk)
-    _check_member(actor, mandate.organisation)
-    _pending(mandate)
-    if not mandate.resident.email:
-        raise InvalidInput(
-            _("This resident has no email address: print the form for them to sign.")
-        )
-    mandate.confirmation = Mandate.Confirmation.EMAIL
-    mandate.save(update_fields=["confirmation"])
-    _send_confirmation(mandate)
-    return mandate
-
-
-@transaction.atomic
 def mandate_confirm_paper(*, actor: Actor, mandate: Mandate) -> Mandate:
     """The mediator attests that the resident signed the printed notice (kept on file)."""
     mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
     mediator = _check_member(actor, mandate.organisation)
     _pending(mandate)
-    mandate.confirmation = Mandate.Confirmation.PAPER
-    mandate.confirmation_token_hash = ""  # an emailed link, if any, no longer confirms
+    if mandate.confirmation != Mandate.Confirmation.PAPER:
+        raise Conflict(_("This mandate is confirmed by the resident, not on paper."))
     mandate.confirmed_at = timezone.now()
-    mandate.save(update_fields=["confirmation", "confirmation_token_hash", "confirmed_at"])
+    mandate.save(update_fields=["confirmed_at"])
     AccessLog.record(
         actor=_mandate_actor(mediator=mediator, mandate=mandate),
         subject=_subject(mandate.resident),
@@ -261,29 +290,242 @@ def mandate_confirm_paper(*, actor: Actor, mandate: Mandate) -> Mandate:
     return mandate
 
 
-def mandate_by_link(*, token: str) -> Mandate:
-    """The mandate an emailed link confirms, while the link is valid."""
-    mandate = (
-        Mandate.objects.select_related("organisation", "resident")
-        .filter(confirmation_token_hash=token_hash(token))
+@transaction.atomic
+def mandate_told(*, actor: Actor, mandate: Mandate) -> Mandate:
+    """The mediator showed a paper mandate to the resident, who chose to keep it."""
+    mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
+    _check_member(actor, mandate.organisation)
+    if mandate.resident_informed_at is None:
+        mandate.resident_informed_at = timezone.now()
+        mandate.save(update_fields=["resident_informed_at"])
+    return mandate
+
+
+@transaction.atomic
+def mandate_seen(*, actor: Actor, mandate: Mandate) -> Mandate:
+    """The resident saw a mandate on their own screen and keeps it (the banner goes away)."""
+    mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
+    if actor.user is None or actor.user.pk != mandate.resident_id or actor.on_behalf_of:
+        raise NotAllowed(_("Only the resident can do this."))
+    if mandate.resident_informed_at is None:
+        mandate.resident_informed_at = timezone.now()
+        mandate.save(update_fields=["resident_informed_at"])
+    return mandate
+
+
+# --- Mandates confirmed by email: a request, then a code or a link ---------------------------
+
+
+def _find_account(email: str) -> User | None:
+    from civic.models import User
+
+    return User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+def _send_request(request: MandateRequest, *, email: str | None) -> None:
+    """New code and link (the old ones die); emailed when there is someone to email."""
+    from civic.mail import email_send_templated
+
+    code, link = new_code(), new_token()
+    now = timezone.now()
+    request.code_hash = code_hash(request.id, code)
+    request.code_expires_at = now + timedelta(minutes=CODE_MINUTES)
+    request.attempts = 0
+    request.link_hash = token_hash(link)
+    request.link_expires_at = now + timedelta(days=CONFIRMATION_LINK_DAYS)
+    request.save()
+    if request.resident is None or not email:
+        return  # no account, or one that cannot be represented: nothing leaves, same page
+    email_send_templated(
+        to=email,
+        template_prefix="assist/email/mandate_confirm",
+        context={
+            "request": request,
+            "code": code,
+            "code_minutes": CODE_MINUTES,
+            "link_days": CONFIRMATION_LINK_DAYS,
+            "url": absolute_url(reverse("assist:mandate_confirm_link", args=[link])),
+        },
+        language=request.notice_language,
+    )
+
+
+def _refusal_email(*, email: str, organisation: Organisation, user: User) -> None:
+    """The holder of a staff or mediator account asked for learns why nothing happened."""
+    from civic.mail import email_send_templated
+
+    email_send_templated(
+        to=email,
+        template_prefix="assist/email/mandate_refused",
+        context={"organisation": organisation},
+        language=user.language,
+    )
+
+
+@transaction.atomic
+def mandate_request(
+    *, actor: Actor, organisation: Organisation, email: str, scopes: Iterable[str], days: int
+) -> MandateRequest:
+    """Ask the holder of ``email`` for a mandate: a code and a link go to them, if anyone.
+
+    The answer is the same whether the address has an account, has one that cannot be
+    represented, or has none: the mediator learns of the account only when the resident beside
+    them reads out the code they received.
+    """
+    mediator = _check_member(actor, organisation)
+    codes = _check_terms(organisation=organisation, scopes=scopes, days=days)
+    since = timezone.now() - timedelta(days=1)
+    if MandateRequest.objects.filter(recorded_by=mediator, created_at__gte=since).count() >= (
+        REQUESTS_PER_DAY
+    ):
+        # The same refusal whatever the address: emails to residents are not to be sprayed.
+        raise Conflict(_("You asked for many mandates today: try again tomorrow."))
+    if not email.strip():
+        raise InvalidInput(_("Write the resident's email address."), field="email")
+    account = _find_account(email)
+    resident = None
+    if account is not None and account.pk != mediator.pk:
+        if representable(account):
+            resident = account
+        else:
+            _refusal_email(email=email.strip(), organisation=organisation, user=account)
+    now = timezone.now()
+    request = MandateRequest(
+        organisation=organisation,
+        recorded_by=mediator,
+        resident=resident,
+        scopes=codes,
+        days=days,
+        starts_at=now,
+        ends_at=now + timedelta(days=days),
+    )
+    if resident is not None:
+        language, text, request.starts_at, request.ends_at = _notice(
+            resident=resident, organisation=organisation, codes=codes, days=days
+        )
+        request.notice_version = MANDATE_NOTICE_VERSION
+        request.notice_language = language
+        request.notice_text = text
+    _send_request(request, email=resident.email if resident is not None else None)
+    return request
+
+
+@transaction.atomic
+def mandate_request_resend(*, actor: Actor, request: MandateRequest) -> MandateRequest:
+    """A new code and link for the same request (the resident did not get the first ones)."""
+    request = (
+        MandateRequest.objects.select_for_update(of=("self",))
+        .select_related("resident")
+        .get(pk=request.pk)
+    )
+    _check_member(actor, request.organisation)
+    if not request.is_open():
+        raise Conflict(_("This request is closed: record a new mandate."))
+    if request.sends >= REQUEST_SENDS:
+        raise Conflict(_("A code was sent too many times: record a new mandate."))
+    request.sends += 1
+    _send_request(request, email=request.resident.email if request.resident else None)
+    return request
+
+
+def _mandate_from_request(
+    request: MandateRequest, *, how: str, mediator: User | None = None
+) -> Mandate:
+    """Record the mandate the resident just confirmed (inside the caller's transaction).
+
+    ``mediator``: who typed the code in, beside the resident; none when the resident opened the
+    link themselves (their own act, no access to their data).
+    """
+    resident = request.resident
+    if resident is None:
+        raise NotFound(_("This request does not exist."))
+    _check_representable(resident)  # they may have become staff since
+    now = timezone.now()
+    mandate = Mandate.objects.create(
+        resident=resident,
+        organisation=request.organisation,
+        recorded_by=mediator or request.recorded_by,
+        scopes=request.scopes,
+        starts_at=request.starts_at,  # as the notice says; it acts from its confirmation
+        ends_at=request.ends_at,
+        notice_version=request.notice_version,
+        notice_language=request.notice_language,
+        notice_text=request.notice_text,
+        notice_sha256=sha256_text(request.notice_text),
+        confirmation=how,
+        confirmed_at=now,
+        resident_informed_at=now,  # they read it in their email, and are emailed it again
+    )
+    request.mandate = mandate
+    request.code_hash = request.link_hash = ""
+    request.save(update_fields=["mandate", "code_hash", "link_hash"])
+    if mediator is not None:
+        AccessLog.record(
+            actor=_mandate_actor(mediator=mediator, mandate=mandate),
+            subject=_subject(resident),
+            what=gettext_lazy("mandate confirmed with the code emailed to you"),
+            obj=mandate,
+        )
+    _notify_new(mandate)
+    return mandate
+
+
+WRONG_CODE = gettext_lazy(
+    "This code is not the one sent, or it has expired. Check it with the resident, "
+    "or send a new code."
+)
+
+
+def mandate_confirm_code(*, actor: Actor, request: MandateRequest, code: str) -> Mandate:
+    """The mediator types in the code the resident received: the mandate is recorded.
+
+    A wrong code counts against the request's few attempts, and the count is kept even though
+    the call fails (hence two transactions). A request to an address without an account fails
+    the same way: its code was never sent to anyone.
+    """
+    with transaction.atomic():
+        request = (
+            MandateRequest.objects.select_for_update(of=("self",))
+            .select_related("resident", "organisation")
+            .get(pk=request.pk)
+        )
+        mediator = _check_member(actor, request.organisation)
+        if not request.is_open():
+            raise Conflict(_("This request is closed: record a new mandate."))
+        digits = "".join(ch for ch in code if not ch.isspace())
+        if request.code_usable() and request.code_matches(digits) and request.resident_id:
+            return _mandate_from_request(request, how=Mandate.Confirmation.CODE, mediator=mediator)
+        if request.code_usable():
+            request.attempts += 1
+            request.save(update_fields=["attempts"])
+    raise InvalidInput(str(WRONG_CODE), field="code")
+
+
+def mandate_request_by_link(*, token: str) -> MandateRequest:
+    """The request an emailed link confirms, while the link is valid."""
+    request = (
+        MandateRequest.objects.select_related("organisation", "resident")
+        .filter(link_hash=token_hash(token))
+        .exclude(link_hash="")
         .first()
     )
-    if mandate is None or not mandate.confirmation_link_valid():
+    if request is None or not request.link_usable():
         raise NotFound(_("This link does not work any more. Ask the mediator for a new one."))
-    return mandate
+    return request
 
 
 @transaction.atomic
 def mandate_confirm_link(*, token: str) -> Mandate:
     """The resident confirms by the emailed link: possession of the address is the proof."""
-    mandate = mandate_by_link(token=token)
-    mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
-    if not mandate.confirmation_link_valid():
+    found = mandate_request_by_link(token=token)
+    request = (
+        MandateRequest.objects.select_for_update(of=("self",))
+        .select_related("resident", "organisation")
+        .get(pk=found.pk)
+    )
+    if not request.link_usable() or request.link_hash != token_hash(token):
         raise NotFound(_("This link does not work any more. Ask the mediator for a new one."))
-    mandate.confirmed_at = timezone.now()
-    mandate.confirmation_token_hash = ""
-    mandate.save(update_fields=["confirmed_at", "confirmation_token_hash"])
-    return mandate
+    return _mandate_from_request(request, how=Mandate.Confirmation.EMAIL)
 
 
 @transaction.atomic
@@ -306,10 +548,7 @@ def mandate_revoke(*, actor: Actor, mandate: Mandate) -> Mandate:
     mandate.revoked_at = timezone.now()
     mandate.revoked_by = user
     mandate.revoked_by_role = role
-    mandate.confirmation_token_hash = ""
-    mandate.save(
-        update_fields=["revoked_at", "revoked_by", "revoked_by_role", "confirmation_token_hash"]
-    )
+    mandate.save(update_fields=["revoked_at", "revoked_by", "revoked_by_role"])
     if role != "resident":  # the resident's own revocation is no access to their data
         AccessLog.record(
             actor=_mandate_actor(mediator=user, mandate=mandate) if role == "mediator" else actor,

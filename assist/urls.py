@@ -14,7 +14,13 @@ urlpatterns = [
         views.mandate_confirm_paper,
         name="mandate_confirm_paper",
     ),
-    path("assist/mandates/<int:pk>/resend/", views.mandate_resend, name="mandate_resend"),
+    path("assist/mandates/<int:pk>/told/", views.mandate_told, name="mandate_told"),
+    path("assist/requests/<uuid:request_id>/", views.mandate_request, name="mandate_request"),
+    path(
+        "assist/requests/<uuid:request_id>/resend/",
+        views.mandate_request_resend,
+        name="mandate_request_resend",
+    ),
     path(
         "assist/mandates/<int:pk>/consents/<slug:code>/",
         views.mandate_consent,
@@ -36,6 +42,7 @@ urlpatterns = [
     path("mandates/confirm/<str:token>/", views.mandate_confirm_link, name="mandate_confirm_link"),
     path("my-data/mandates/", views.my_mandates, name="my_mandates"),
     path("my-data/mandates/<int:pk>/revoke/", views.my_mandate_revoke, name="my_mandate_revoke"),
+    path("my-data/mandates/<int:pk>/seen/", views.my_mandate_seen, name="my_mandate_seen"),
     # Kiosk terminals.
     path("kiosk/", views.kiosk_home, name="kiosk_home"),
     path("kiosk/consents/", views.kiosk_consents, name="kiosk_consents"),

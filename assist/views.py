@@ -22,9 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from assist import selectors, services
-from assist.forms import MandateForm
+from assist.forms import CodeForm, MandateForm
 from assist.kiosk import set_terminal_cookie
-from assist.models import KioskTerminal, Mandate
+from assist.models import CODE_MINUTES, KioskTerminal, Mandate, MandateRequest
 from assist.qr import qr_svg
 from assist.registrations import CONSENT_SCOPE, EXPORT_SCOPE
 from civic.actors import Actor, Channel
@@ -96,6 +96,8 @@ def mediator_home(request: HttpRequest) -> HttpResponse:
             "organisations": selectors.mediator_organisations(user),
             "current": selectors.mandates_for_mediator(user, current_only=True),
             "waiting": selectors.mandates_waiting(user),
+            "requests": selectors.open_requests(user),
+            "to_tell": selectors.mandates_to_tell_for_mediator(user),
         },
     )
 
@@ -118,32 +120,81 @@ def mandate_new(request: HttpRequest) -> HttpResponse:
                     days=data["days"],
                 )
             else:
-                mandate = services.mandate_record(
+                asked = services.mandate_request(
                     actor=_mediator(request),
                     organisation=data["organisation"],
-                    resident=data["resident"],
+                    email=data["email"],
                     scopes=data["scopes"],
                     days=data["days"],
-                    confirmation=data["confirmation"],
                 )
         except CivicError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(
-                request,
-                _("The mandate is recorded. It acts once the resident has confirmed it."),
-            )
-            return redirect(_detail_url(mandate))
+            if data["who"] == MandateForm.WHO_NEW:
+                messages.success(
+                    request,
+                    _("The mandate is recorded. It acts once the resident has signed it."),
+                )
+                return redirect(_detail_url(mandate))
+            return redirect("assist:mandate_request", asked.pk)
     return render(
         request, "assist/mandate_new.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _request(request: HttpRequest, request_id: Any) -> MandateRequest:
+    try:
+        return selectors.request_for_mediator(_user(request), request_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@mediator_required
+@never_cache
+def mandate_request(request: HttpRequest, request_id: Any) -> HttpResponse:
+    """Type in the code the resident received. The page is the same whoever the address is."""
+    asked = _request(request, request_id)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mandate = services.mandate_confirm_code(
+                actor=_mediator(request), request=asked, code=form.cleaned_data["code"]
+            )
+        except CivicError as exc:
+            form.add_error("code" if exc.field == "code" else None, exc.message)
+        else:
+            messages.success(request, _("The mandate is confirmed: you can act for the resident."))
+            return redirect(_detail_url(mandate))
+    return render(
+        request,
+        "assist/mandate_request.html",
+        {"asked": asked, "form": form, "code_minutes": CODE_MINUTES},
+        status=400 if form.errors else 200,
+    )
+
+
+@mediator_required
+@require_POST
+def mandate_request_resend(request: HttpRequest, request_id: Any) -> HttpResponse:
+    asked = _request(request, request_id)
+    try:
+        services.mandate_request_resend(actor=_mediator(request), request=asked)
+    except CivicError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("If the address has an account, a new code is on its way."))
+    return redirect("assist:mandate_request", asked.pk)
 
 
 @mediator_required
 @never_cache
 def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mandate = _mandate(request, pk)
-    context: dict[str, Any] = {"mandate": mandate, "current": mandate.is_current()}
+    context: dict[str, Any] = {
+        "mandate": mandate,
+        "current": mandate.is_current(),
+        "to_tell": mandate.to_tell(),
+    }
     if mandate.is_current():
         services.mandate_view_record(actor=_mediator(request), mandate=mandate)
         acting = Actor(
@@ -171,8 +222,13 @@ def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @mediator_required
 @never_cache
 def mandate_print(request: HttpRequest, pk: int) -> HttpResponse:
-    """The mandate as a form to print and sign: the notice, its fingerprint, signature lines."""
-    return render(request, "assist/mandate_print.html", {"mandate": _mandate(request, pk)})
+    """The mandate as a form to print and sign: the notice, its fingerprint, signature lines.
+
+    Once revoked or ended, only that: a stale printout must not carry the person's details."""
+    mandate = _mandate(request, pk)
+    if mandate.is_over():
+        return render(request, "assist/mandate_void.html", {"mandate": mandate}, status=410)
+    return render(request, "assist/mandate_print.html", {"mandate": mandate})
 
 
 def _mandate_step(
@@ -204,12 +260,9 @@ def mandate_confirm_paper(request: HttpRequest, pk: int) -> HttpResponse:
 
 @mediator_required
 @require_POST
-def mandate_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def mandate_told(request: HttpRequest, pk: int) -> HttpResponse:
     return _mandate_step(
-        request,
-        pk,
-        services.mandate_confirmation_resend,
-        _("A new confirmation link is on its way to the resident."),
+        request, pk, services.mandate_told, _("Noted: the resident has been shown the mandate.")
     )
 
 
@@ -331,16 +384,16 @@ def mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def mandate_confirm_link(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: shows the notice; a POST confirms (a link preview never does)."""
     try:
-        mandate = services.mandate_by_link(token=token)
+        asked = services.mandate_request_by_link(token=token)
     except NotFound as exc:
         return render(request, "assist/link_expired.html", {"message": exc.message}, status=404)
     if request.method == "POST":
         try:
-            services.mandate_confirm_link(token=token)
-        except NotFound as exc:
+            mandate = services.mandate_confirm_link(token=token)
+        except CivicError as exc:
             return render(request, "assist/link_expired.html", {"message": exc.message}, status=404)
         return render(request, "assist/mandate_confirmed.html", {"mandate": mandate})
-    return render(request, "assist/mandate_confirm.html", {"mandate": mandate})
+    return render(request, "assist/mandate_confirm.html", {"asked": asked})
 
 
 @login_required
@@ -372,6 +425,22 @@ def my_mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"organisation": mandate.organisation.name},
         )
+    return redirect("assist:my_mandates")
+
+
+@login_required
+@require_POST
+def my_mandate_seen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The resident keeps a mandate shown to them after signing in: the banner goes away."""
+    try:
+        mandate = selectors.my_mandate(_user(request), pk)
+        services.mandate_seen(actor=Actor.from_request(request), mandate=mandate)
+    except NotFound as exc:
+        raise Http404 from exc
+    except CivicError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Noted: you keep this mandate. You can revoke it at any time."))
     return redirect("assist:my_mandates")
 
 

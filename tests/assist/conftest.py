@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -65,9 +66,21 @@ def mediator_client(mediator: Any) -> Client:
     return client_for(mediator)
 
 
+def emailed(to: str) -> tuple[str, str]:
+    """The code and the link of the last mandate request emailed to ``to`` (from the outbox)."""
+    from civic.models import OutboxEmail
+
+    email = OutboxEmail.objects.filter(to=[to]).latest("pk")
+    code = re.search(r"^ {4}(\d{8})$", email.text, re.M)
+    link = re.search(r"https?://\S+(/mandates/confirm/\S+/)", email.text)
+    assert code is not None and link is not None, email.text
+    return code.group(1), link.group(1)
+
+
 @pytest.fixture
 def make_mandate(mediator: Any, organisation: Any) -> Callable[..., Any]:
-    """A mandate recorded by the mediator; confirmed on paper unless told otherwise."""
+    """A mandate recorded by the mediator and confirmed: with the emailed code when the
+    resident has an email address, else on paper (left unsigned if ``confirmed=False``)."""
 
     def _make(
         resident: Any,
@@ -76,23 +89,39 @@ def make_mandate(mediator: Any, organisation: Any) -> Callable[..., Any]:
         confirmed: bool = True,
         days: int = 92,
     ) -> Any:
-        from assist.services import mandate_confirm_paper, mandate_record
+        from assist import services
         from civic.actors import Actor, Channel
 
         actor = Actor(channel=Channel.MEDIATOR, user=mediator)
-        mandate = mandate_record(
-            actor=actor,
-            organisation=organisation,
-            resident=resident,
-            scopes=scopes,
-            days=days,
-            confirmation="paper",
+        if resident.email:
+            assert confirmed, "a resident with an email has no unconfirmed mandate, only a request"
+            request = services.mandate_request(
+                actor=actor,
+                organisation=organisation,
+                email=resident.email,
+                scopes=scopes,
+                days=days,
+            )
+            code, _link = emailed(resident.email)
+            return services.mandate_confirm_code(actor=actor, request=request, code=code)
+        mandate = services.mandate_record(
+            actor=actor, organisation=organisation, resident=resident, scopes=scopes, days=days
         )
         if confirmed:
-            mandate = mandate_confirm_paper(actor=actor, mandate=mandate)
+            mandate = services.mandate_confirm_paper(actor=actor, mandate=mandate)
         return mandate
 
     return _make
+
+
+@pytest.fixture
+def paper_resident(db: None) -> Any:
+    """A resident without email, created by a mediator (a phone number would change nothing)."""
+    from civic.models import User
+
+    return User.objects.create_user(
+        email=None, password=None, display_name="Rose Sans-Courriel", language="fr"
+    )
 
 
 def expire(mandate: Any) -> None:

@@ -66,7 +66,7 @@ def test_the_resident_sees_each_act_with_the_organisation_never_the_mediator(
     accesses = AccessLog.objects.filter(subject__user=resident).order_by("at", "id")
     assert all(entry.channel == "mediator" for entry in accesses)
     assert all(entry.actor_ref_id == str(mandate.pk) for entry in accesses)
-    assert len(accesses) == 4  # recorded, confirmed on paper, page viewed, consent recorded
+    assert len(accesses) == 3  # confirmed with the emailed code, page viewed, consent recorded
 
     page = client_for(resident).get("/my-data/").content.decode()
     accessed = page[page.index('id="accesses"') :]
@@ -82,10 +82,11 @@ def test_it_refuses_and_writes_nothing_without_a_current_mandate_for_it(
     mediator: Any,
     make_mandate: Callable[..., Any],
     resident: Any,
+    paper_resident: Any,
     consent_purpose: Any,
 ) -> None:
     mandate = make_mandate(
-        resident,
+        paper_resident if state == "unconfirmed" else resident,
         confirmed=state != "unconfirmed",
         scopes=("export",) if state == "no_scope" else ("consent",),
     )

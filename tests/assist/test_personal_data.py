@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from assist.models import Mandate, Membership
+from assist.models import Mandate, MandateRequest, Membership
 from civic.actors import Actor, Channel
 from consent import registry
 from consent.checks import admin_problems
@@ -46,11 +46,11 @@ def test_erasure_removes_mandates_and_memberships(
 
 
 def test_retention_removes_old_and_never_confirmed_mandates(
-    make_mandate: Callable[..., Any], resident: Any, resident2: Any
+    make_mandate: Callable[..., Any], resident: Any, resident2: Any, paper_resident: Any
 ) -> None:
     current = make_mandate(resident)
     ended = make_mandate(resident2)
-    never_confirmed = make_mandate(resident2, confirmed=False)
+    never_confirmed = make_mandate(paper_resident, confirmed=False)
     long_ago = timezone.now() - timedelta(days=500)
     Mandate.objects.filter(pk=ended.pk).update(
         starts_at=long_ago - timedelta(days=30), ends_at=long_ago
@@ -59,9 +59,15 @@ def test_retention_removes_old_and_never_confirmed_mandates(
         created_at=timezone.now() - timedelta(days=40)
     )
 
-    assert retention_run()["assist"] == 2
+    # The requests that led to the two confirmed ones: the one whose link died goes.
+    MandateRequest.objects.filter(mandate=ended).update(
+        link_expires_at=timezone.now() - timedelta(days=1)
+    )
+
+    assert retention_run()["assist"] == 3
 
     assert list(Mandate.objects.all()) == [current]
+    assert list(MandateRequest.objects.values_list("mandate", flat=True)) == [current.pk]
 
 
 def test_its_admins_log_access_and_keep_people_out_of_lists() -> None:
