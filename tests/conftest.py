@@ -173,6 +173,71 @@ def department_agent(db: None, department: Any) -> Any:
 
 
 @pytest.fixture
+def dpo(db: None) -> Any:
+    return make_person(
+        "dpo@example.org", name="Dana Protection", staff=True, group="data_protection_officer"
+    )
+
+
+@pytest.fixture
+def sensor_operator(db: None) -> Any:
+    return make_person("capteurs@example.org", staff=True, group="sensor_operator")
+
+
+@pytest.fixture
+def budget_officer(db: None) -> Any:
+    return make_person("budget@example.org", staff=True, group="budget_officer")
+
+
+@pytest.fixture
+def mediator_supervisor(db: None) -> Any:
+    return make_person(
+        "sup@example.org", name="Sam Supervision", staff=True, group="mediator_supervisor"
+    )
+
+
+@pytest.fixture
+def organisation(db: None) -> Any:
+    from assist.models import Organisation
+
+    return Organisation.objects.create(code="maison-services", name="Maison des services")
+
+
+@pytest.fixture
+def other_organisation(db: None) -> Any:
+    from assist.models import Organisation
+
+    return Organisation.objects.create(code="centre-social", name="Centre social du Lac")
+
+
+def make_mediator(email: str, name: str, organisation: Any) -> Any:
+    from assist.models import Membership
+    from assist.services import mediator_role_sync
+
+    user = make_person(email, name=name)
+    Membership.objects.create(organisation=organisation, user=user)
+    mediator_role_sync(user=user)
+    return user
+
+
+@pytest.fixture
+def mediator(organisation: Any) -> Any:
+    return make_mediator("maud@example.org", "Maud Médiation", organisation)
+
+
+@pytest.fixture
+def other_mediator(other_organisation: Any) -> Any:
+    return make_mediator("lea@example.org", "Léa Lac", other_organisation)
+
+
+@pytest.fixture
+def kiosk_terminal(db: None) -> Any:
+    from assist.models import KioskTerminal
+
+    return KioskTerminal.objects.create(name="Borne mairie", location="Hall d'accueil")
+
+
+@pytest.fixture
 def districts(db: None) -> list[Any]:
     from civic.models import District
     from civic.seed import DISTRICTS, district_boundary

@@ -11,7 +11,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import make_person
+from tests.conftest import (
+    make_mediator,  # noqa: F401 - kept importable from here
+)
 
 # The consent app's purposes and private storage for exports, shared with these tests.
 from tests.consent.conftest import (  # noqa: F401 - fixtures
@@ -19,40 +21,6 @@ from tests.consent.conftest import (  # noqa: F401 - fixtures
     consent_purpose,
     public_task_purpose,
 )
-
-
-@pytest.fixture
-def organisation(db: None) -> Any:
-    from assist.models import Organisation
-
-    return Organisation.objects.create(code="maison-services", name="Maison des services")
-
-
-@pytest.fixture
-def other_organisation(db: None) -> Any:
-    from assist.models import Organisation
-
-    return Organisation.objects.create(code="centre-social", name="Centre social du Lac")
-
-
-def make_mediator(email: str, name: str, organisation: Any) -> Any:
-    from assist.models import Membership
-    from assist.services import mediator_role_sync
-
-    user = make_person(email, name=name)
-    Membership.objects.create(organisation=organisation, user=user)
-    mediator_role_sync(user=user)
-    return user
-
-
-@pytest.fixture
-def mediator(organisation: Any) -> Any:
-    return make_mediator("maud@example.org", "Maud Médiation", organisation)
-
-
-@pytest.fixture
-def other_mediator(other_organisation: Any) -> Any:
-    return make_mediator("lea@example.org", "Léa Lac", other_organisation)
 
 
 def client_for(user: Any) -> Client:

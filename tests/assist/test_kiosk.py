@@ -13,21 +13,18 @@ from assist.kiosk import COOKIE_NAME, COOKIE_SALT
 from assist.models import KioskTerminal, token_hash
 from civic.actors import Actor
 from consent.models import ConsentEvent
-from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def terminal(db: None) -> Any:
-    return KioskTerminal.objects.create(name="Borne mairie", location="Hall d'accueil")
+def terminal(kiosk_terminal: Any) -> Any:
+    return kiosk_terminal  # the persona of tests/conftest.py
 
 
 @pytest.fixture
-def supervisor(db: None) -> Any:
-    return make_person(
-        "sup@example.org", name="Sam Supervision", staff=True, group="mediator_supervisor"
-    )
+def supervisor(mediator_supervisor: Any) -> Any:
+    return mediator_supervisor
 
 
 def activate(terminal: Any, supervisor: Any) -> Client:

@@ -8,18 +8,16 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from assist.models import KioskTerminal
-from tests.assist.test_kiosk import activate, supervisor  # noqa: F401 - fixture
+from tests.assist.test_kiosk import activate
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_keeps_the_picked_language_across_sign_in_without_changing_the_account(
-    resident: Any, supervisor: Any  # noqa: F811 - the fixture
+    resident: Any, kiosk_terminal: Any, mediator_supervisor: Any
 ) -> None:
-    terminal = KioskTerminal.objects.create(name="Borne mairie", location="Hall")
-    browser = activate(terminal, supervisor)
+    browser = activate(kiosk_terminal, mediator_supervisor)
     browser.post(reverse("account_logout"))
     assert resident.language == "fr"
 

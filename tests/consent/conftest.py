@@ -8,14 +8,6 @@ from typing import Any
 import pytest
 
 from civic.actors import Actor, Channel
-from tests.conftest import make_person
-
-
-@pytest.fixture
-def dpo(db: None) -> Any:
-    return make_person(
-        "dpo@example.org", name="Dana Protection", staff=True, group="data_protection_officer"
-    )
 
 
 @pytest.fixture
