@@ -23,6 +23,7 @@ from civic.models import ApiClient
 from civic.net import client_ip
 from civic.photos import photo_clean
 from reports import services
+from reports.attributes import answers_parse
 from reports.models import Category, Report
 from reports.registrations import API_SCOPE
 
@@ -110,6 +111,7 @@ class ReportCreateApi(APIView):
         category = Category.objects.filter(service_code=data["category"], is_active=True).first()
         if category is None:
             raise InvalidInput(_("This category does not exist."), field="category")
+        answers = answers_parse(request.data, category)  # before any photo is kept
         draft = secrets.token_urlsafe(24)
         photos = [
             services.photo_store_draft(
@@ -128,11 +130,7 @@ class ReportCreateApi(APIView):
                 lon=data.get("lon"),
                 address=data.get("address", ""),
                 district_required=False,
-                answers={
-                    name[len("attribute[") : -1]: value
-                    for name, value in dict(request.data).items()
-                    if name.startswith("attribute[") and name.endswith("]")
-                },
+                answers=answers,
                 contact_email=data.get("email", ""),
                 contact_name=data.get("name", ""),
                 contact_phone=data.get("phone", ""),

@@ -42,6 +42,7 @@ from civic.city import city
 from civic.errors import CivicError, InvalidInput, NotAllowed, NotFound
 from civic.models import ApiClient
 from reports import services
+from reports.attributes import answers_parse
 from reports.models import OPEN311_OPEN, Category, Photo, Report, Update
 from reports.registrations import API_SCOPE
 from reports.renderers import Open311JSONRenderer, Open311XMLRenderer, SuffixNegotiation
@@ -438,6 +439,7 @@ def _create(request: Request) -> Report:
     lat, lon = _float(data.get("lat")), _float(data.get("long"))
     if lat is None and not data.get("address_string", "").strip():
         raise InvalidInput(_("Give lat and long, or address_string."))
+    answers = answers_parse(data, category)
     name = " ".join(p for p in (data.get("first_name", ""), data.get("last_name", "")) if p)
     return services.report_submit(
         actor=Actor(channel=Channel.API, api_client=client),
@@ -447,11 +449,7 @@ def _create(request: Request) -> Report:
         lon=lon,
         address=data.get("address_string", ""),
         district_required=False,
-        answers={
-            key[len("attribute[") : -1]: value
-            for key, value in data.items()
-            if key.startswith("attribute[") and key.endswith("]")
-        },
+        answers=answers,
         contact_email=data.get("email", ""),
         contact_name=name,
         contact_phone=data.get("phone", ""),
