@@ -10,10 +10,12 @@ are never returned; ``media_url`` is the blurred copy and only once it exists.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponseNotAllowed, QueryDict
 from django.http.response import HttpResponseBase
@@ -42,7 +44,7 @@ from civic.city import city
 from civic.errors import CivicError, InvalidInput, NotAllowed, NotFound
 from civic.models import ApiClient
 from reports import services
-from reports.attributes import answers_parse
+from reports.attributes import answers_parse, has_control_characters
 from reports.models import OPEN311_OPEN, Category, Photo, Report, Update
 from reports.registrations import API_SCOPE
 from reports.renderers import Open311JSONRenderer, Open311XMLRenderer, SuffixNegotiation
@@ -51,6 +53,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-01T00:00:00+00:00"
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
+MAX_ID = 2**63 - 1  # ids are 64-bit (BigAutoField): a larger number names no request
 
 
 # --- The DRF plumbing: key, errors, formats ---------------------------------------------------
@@ -375,9 +378,17 @@ def _request(report: Report, request: Request) -> dict[str, Any]:
 
 
 def _date(value: str) -> datetime | None:
-    parsed = parse_datetime(value.replace(" ", "+"))  # a "+" unescaped in a query is a space
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+    """The moment, or None for anything else, including moments too close to the ends of the
+    calendar for the default window or the database's UTC."""
+    try:
+        parsed = parse_datetime(value.replace(" ", "+"))  # a "+" unescaped in a query is a space
+        if parsed is not None and timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        if parsed is not None:
+            (parsed.astimezone(UTC) - timedelta(days=DEFAULT_DAYS)) + timedelta(days=DEFAULT_DAYS)
+            parsed.astimezone(UTC) + timedelta(days=1)
+    except (ValueError, OverflowError):
+        return None
     return parsed
 
 
@@ -386,16 +397,15 @@ def _list(request: Request) -> list[dict[str, Any]]:
     reports = _requests_queryset()
     if params.get("service_request_id"):
         ids = [part.strip() for part in params["service_request_id"].split(",")]
-        if not all(part.isdigit() for part in ids):
+        if not all(part.isascii() and part.isdigit() for part in ids):
             raise InvalidInput(_("service_request_id must be numbers separated by commas."))
-        reports = reports.filter(pk__in=ids)
+        if any(int(part) > MAX_ID for part in ids):
+            raise InvalidInput(_("service_request_id holds a number too large to be an id."))
+        reports = reports.filter(pk__in=[int(part) for part in ids])
     else:
         bad_date = InvalidInput(_("Dates must be ISO-8601, e.g. 2026-01-31T00:00:00Z."))
-        try:
-            end = _date(params["end_date"]) if params.get("end_date") else None
-            start = _date(params["start_date"]) if params.get("start_date") else None
-        except ValueError:
-            raise bad_date from None
+        end = _date(params["end_date"]) if params.get("end_date") else None
+        start = _date(params["start_date"]) if params.get("start_date") else None
         if (params.get("end_date") and end is None) or (params.get("start_date") and start is None):
             raise bad_date
         if start is None:
@@ -404,7 +414,10 @@ def _list(request: Request) -> list[dict[str, Any]]:
         if end is not None:
             reports = reports.filter(created_at__lte=end)
         if params.get("service_code"):
-            reports = reports.filter(category__service_code__in=params["service_code"].split(","))
+            codes = params["service_code"].split(",")
+            # A code no category can have is not looked up (PostgreSQL refuses a NUL).
+            codes = [code for code in codes if not has_control_characters(code)]
+            reports = reports.filter(category__service_code__in=codes)
         if params.get("status"):
             wanted = {part.strip() for part in params["status"].split(",")}
             if not wanted <= {"open", "closed"}:
@@ -426,34 +439,75 @@ def _float(value: str | None) -> float | None:
         raise InvalidInput(_("lat and long must be decimal numbers.")) from None
 
 
+_TEXTS = ("description", "address_string", "first_name", "last_name", "phone", "email", "media_url")
+
+
+def _max(field: str) -> int:
+    return int(getattr(Report._meta.get_field(field), "max_length", 0))
+
+
+def _texts(data: QueryDict) -> dict[str, str]:
+    """The posted texts, refused (400, never a failure when stored or emailed) when they hold
+    control characters or exceed the columns they go to; ``name`` joins the two names."""
+    fields = {name: data.get(name, "") for name in _TEXTS}
+    for field, value in fields.items():
+        if has_control_characters(value):
+            raise InvalidInput(
+                _("%(field)s holds characters that are not allowed.") % {"field": field}
+            )
+    too_long = _("%(field)s is too long (at most %(n)s characters).")
+    for field, column in (("address_string", "address"), ("phone", "contact_phone")):
+        if len(fields[field].strip()) > _max(column):
+            raise InvalidInput(too_long % {"field": field, "n": _max(column)})
+    fields["name"] = " ".join(p for p in (fields["first_name"], fields["last_name"]) if p)
+    if len(fields["name"].strip()) > _max("contact_name"):
+        raise InvalidInput(
+            _("first_name and last_name together are too long (at most %(n)s characters).")
+            % {"n": _max("contact_name")}
+        )
+    fields["email"] = fields["email"].strip()
+    if fields["email"]:
+        try:
+            validate_email(fields["email"])
+            valid = len(fields["email"]) <= _max("contact_email")
+        except ValidationError:
+            valid = False
+        if not valid:
+            raise InvalidInput(_("email is not a valid email address."))
+    return fields
+
+
 def _create(request: Request) -> Report:
     data = _form(request)
     client = request.auth
     if not isinstance(client, ApiClient) or not client.has_scope(API_SCOPE):
         raise NotAllowed(_("A valid api_key with the reports scope is required."))
-    category = Category.objects.filter(
-        service_code=data.get("service_code", ""), is_active=True
-    ).first()
+    code = data.get("service_code", "")
+    category = (
+        None
+        if has_control_characters(code)
+        else Category.objects.filter(service_code=code, is_active=True).first()
+    )
     if category is None:
         raise InvalidInput(_("service_code is missing or unknown."))
     lat, lon = _float(data.get("lat")), _float(data.get("long"))
     if lat is None and not data.get("address_string", "").strip():
         raise InvalidInput(_("Give lat and long, or address_string."))
+    fields = _texts(data)
     answers = answers_parse(data, category)
-    name = " ".join(p for p in (data.get("first_name", ""), data.get("last_name", "")) if p)
     return services.report_submit(
         actor=Actor(channel=Channel.API, api_client=client),
         category=category,
-        description=data.get("description", ""),
+        description=fields["description"],
         lat=lat,
         lon=lon,
-        address=data.get("address_string", ""),
+        address=fields["address_string"],
         district_required=False,
         answers=answers,
-        contact_email=data.get("email", ""),
-        contact_name=name,
-        contact_phone=data.get("phone", ""),
-        client_media_url=data.get("media_url", "")[:500],
+        contact_email=fields["email"],
+        contact_name=fields["name"],
+        contact_phone=fields["phone"],
+        client_media_url=fields["media_url"][:500],
     )
 
 
@@ -541,7 +595,7 @@ class RequestDetailApi(Open311View):
         description="One public request, in a list as the spec says.",
     )
     def get(self, request: Request, pk: int, fmt: str) -> Response:
-        report = _requests_queryset().filter(pk=pk).first()
+        report = _requests_queryset().filter(pk=pk).first() if int(pk) <= MAX_ID else None
         if report is None:
             raise NotFound(_("There is no public request with this id."))
         return Response([_request(report, request)])

@@ -8,6 +8,7 @@ the spec's element names under a root the view names, errors under ``<errors>``.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -29,6 +30,14 @@ _ITEMS = {
     "formats": "format",
 }
 
+# XML 1.0 forbids these (tab, newline and carriage return excepted): a row stored with one
+# before they were refused must not make a whole list unreadable, so the output drops them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
 
 def _to_xml(parent: ET.Element, value: Any) -> None:
     if isinstance(value, dict):
@@ -43,7 +52,7 @@ def _to_xml(parent: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         parent.text = "true" if value else "false"
     else:
-        parent.text = str(value)
+        parent.text = xml_text(str(value))
 
 
 class Open311JSONRenderer(BaseRenderer):
