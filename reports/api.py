@@ -10,7 +10,8 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import get_authorization_header
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +24,7 @@ from civic.models import ApiClient
 from civic.net import client_ip
 from civic.photos import photo_clean
 from reports import services
+from reports.attributes import answers_parse, has_control_characters
 from reports.models import Category, Report
 from reports.registrations import API_SCOPE
 
@@ -36,6 +38,11 @@ class ReportsAnonThrottle(AnonThrottle):
         return getattr(settings, "CIVIC_REPORTS_ANON_RATE", "10/hour")
 
 
+def _no_control_characters(value: str) -> None:
+    if has_control_characters(value):
+        raise serializers.ValidationError(_("This text holds characters that are not allowed."))
+
+
 class ReportCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [ReportsAnonThrottle, ClientThrottle]
@@ -44,20 +51,35 @@ class ReportCreateApi(APIView):
         category = serializers.CharField(help_text="The category's Open311 service_code.")
         lat = serializers.FloatField(required=False)
         lon = serializers.FloatField(required=False)
-        address = serializers.CharField(required=False, allow_blank=True, max_length=255)
-        description = serializers.CharField(max_length=5000)
+        address = serializers.CharField(
+            required=False, allow_blank=True, max_length=255, validators=[_no_control_characters]
+        )
+        description = serializers.CharField(max_length=5000, validators=[_no_control_characters])
         photos = serializers.ListField(
             child=serializers.FileField(), required=False, max_length=services.MAX_PHOTOS
         )
-        email = serializers.EmailField(required=False, allow_blank=True)
-        name = serializers.CharField(required=False, allow_blank=True, max_length=150)
-        phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+        email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+        name = serializers.CharField(
+            required=False, allow_blank=True, max_length=150, validators=[_no_control_characters]
+        )
+        phone = serializers.CharField(
+            required=False, allow_blank=True, max_length=40, validators=[_no_control_characters]
+        )
         show_name = serializers.BooleanField(required=False, default=False)
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         status = serializers.CharField(help_text="open, or unconfirmed until the email link.")
         url = serializers.URLField()
+
+    def perform_authentication(self, request: Request) -> None:
+        """An ``Authorization`` header that no scheme read (``Bearer …``) is refused (401), not
+        taken as anonymous: a client that believes it sends a key learns that it does not."""
+        super().perform_authentication(request)
+        if request.auth is None and get_authorization_header(request):
+            raise exceptions.AuthenticationFailed(
+                _("Send the header as: Authorization: Api-Key <key>.")
+            )
 
     def _output(self, request: Request, report: Report) -> dict[str, Any]:
         return {
@@ -110,6 +132,7 @@ class ReportCreateApi(APIView):
         category = Category.objects.filter(service_code=data["category"], is_active=True).first()
         if category is None:
             raise InvalidInput(_("This category does not exist."), field="category")
+        answers = answers_parse(request.data, category)  # before any photo is kept
         draft = secrets.token_urlsafe(24)
         photos = [
             services.photo_store_draft(
@@ -128,11 +151,7 @@ class ReportCreateApi(APIView):
                 lon=data.get("lon"),
                 address=data.get("address", ""),
                 district_required=False,
-                answers={
-                    name[len("attribute[") : -1]: value
-                    for name, value in dict(request.data).items()
-                    if name.startswith("attribute[") and name.endswith("]")
-                },
+                answers=answers,
                 contact_email=data.get("email", ""),
                 contact_name=data.get("name", ""),
                 contact_phone=data.get("phone", ""),

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import District
+from reports.attributes import MAX_ANSWER, answers_check, field_name
 from reports.models import PUBLIC_STATUSES, Category, Report, Status
 from reports.selectors import categories_grouped, reports_near
 
@@ -32,6 +33,24 @@ class PhotosField(forms.FileField):
 
     def clean(self, data: Any, initial: Any = None) -> Any:
         return None
+
+
+class _Answer(forms.Field):
+    """A question's field only draws it and says when a required answer is missing, in the
+    form's usual words; ``reports.attributes`` checks the answer (in ``ReportForm.clean``)."""
+
+    def clean(self, value: Any) -> Any:
+        if self.required and not (isinstance(value, str) and value.strip()):
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return value
+
+
+class AnswerChoiceField(_Answer, forms.ChoiceField):
+    pass
+
+
+class AnswerTextField(_Answer, forms.CharField):
+    pass
 
 
 class ReportForm(forms.Form):
@@ -128,33 +147,43 @@ class ReportForm(forms.Form):
             if raw and str(raw).isdigit()
             else None
         )
+        self.question_category = category
         names = []
         for question in category.localized_questions() if category else []:
-            name = f"attribute[{question.get('code')}]"
+            name = field_name(str(question.get("code")))
             label = question["label"]
             required = bool(question.get("required"))
             if question.get("values"):
                 choices = [("", _("— choose —"))] + [
                     (str(v.get("key")), v["name"]) for v in question["values"]
                 ]
-                self.fields[name] = forms.ChoiceField(
+                self.fields[name] = AnswerChoiceField(
                     label=label, choices=choices, required=required, help_text=question["help"]
                 )
             else:
-                self.fields[name] = forms.CharField(
-                    label=label, required=required, max_length=500, help_text=question["help"]
+                self.fields[name] = AnswerTextField(
+                    label=label,
+                    required=required,
+                    max_length=MAX_ANSWER,
+                    help_text=question["help"],
                 )
             names.append(name)
         return names
 
-    def answers(self) -> dict[str, Any]:
-        return {
-            name[len("attribute[") : -1]: self.cleaned_data.get(name, "")
-            for name in self.question_fields
-        }
+    def answers(self) -> dict[str, str]:
+        """The answers as ``reports.attributes`` reads them (once the form is valid)."""
+        if self.question_category is None:
+            return {}
+        return answers_check(self.data, self.question_category)[0]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.question_category is not None:
+            # The answers are checked by the parser the API and Open311 use, so the three
+            # accept and refuse the same.
+            for name, message in answers_check(self.data, self.question_category)[1].items():
+                if name in self.fields and not self.has_error(name):
+                    self.add_error(name, message)
         lat, lon = data.get("lat"), data.get("lon")
         if (lat is None) != (lon is None):
             self.add_error("lat", _("Give both the latitude and the longitude."))

@@ -31,20 +31,30 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/photos/<int:pk>/unblurred/", views.photo_original, name="photo_original"),
     path("reports/dashboard/", staff_views.dashboard, name="dashboard"),
     path("reports/exports/<str:name>", staff_views.export_download, name="export_download"),
-    # Open311 GeoReport v2
-    re_path(r"^open311/discovery\.(?P<fmt>json|xml)$", open311.discovery, name="open311_discovery"),
+    # Open311 GeoReport v2; the suffix names the format (reports.renderers.SuffixNegotiation).
     re_path(
-        r"^open311/v2/services\.(?P<fmt>json|xml)$", open311.service_list, name="open311_services"
+        r"^open311/discovery\.(?P<fmt>json|xml)$",
+        open311.DiscoveryApi.as_view(),
+        name="open311_discovery",
+    ),
+    re_path(
+        r"^open311/v2/services\.(?P<fmt>json|xml)$",
+        open311.ServiceListApi.as_view(),
+        name="open311_services",
     ),
     re_path(
         r"^open311/v2/services/(?P<code>[-\w]+)\.(?P<fmt>json|xml)$",
-        open311.service_definition,
+        open311.ServiceDefinitionApi.as_view(),
         name="open311_service",
     ),
-    re_path(r"^open311/v2/requests\.(?P<fmt>json|xml)$", open311.requests, name="open311_requests"),
+    re_path(
+        r"^open311/v2/requests\.(?P<fmt>json|xml)$",
+        open311.RequestsApi.as_view(),
+        name="open311_requests",
+    ),
     re_path(
         r"^open311/v2/requests/(?P<pk>\d+)\.(?P<fmt>json|xml)$",
-        open311.request_detail,
+        open311.RequestDetailApi.as_view(),
         name="open311_request",
     ),
     path("api/reports/", api.ReportCreateApi.as_view(), name="api_create"),

@@ -19,6 +19,7 @@ from civic.errors import InvalidInput, NotAllowed, NotFound
 from civic.mail import email_send_templated
 from civic.models import Department, District
 from consent.selectors import private_mode_is_on
+from reports.attributes import answers_parse, field_name
 from reports.models import (
     HIDDEN_REASON_HELD_BACK,
     Abuser,
@@ -82,30 +83,6 @@ def route(*, category: Category, district: District | None) -> Department:
     return category.department
 
 
-def _clean_answers(category: Category, answers: dict[str, Any] | None) -> dict[str, Any]:
-    answers = answers or {}
-    cleaned: dict[str, Any] = {}
-    for question in category.localized_questions():
-        code = str(question.get("code"))
-        value = answers.get(code, "")
-        value = value.strip() if isinstance(value, str) else value
-        if question.get("required") and value in ("", None, []):
-            raise InvalidInput(
-                _("Please answer: %(question)s") % {"question": question["label"]},
-                field=f"attribute[{code}]",
-            )
-        values = [str(option.get("key")) for option in question.get("values", [])]
-        if values and value not in ("", None) and str(value) not in values:
-            raise InvalidInput(
-                _("Choose one of the answers offered for: %(question)s")
-                % {"question": question["label"]},
-                field=f"attribute[{code}]",
-            )
-        if value not in ("", None):
-            cleaned[code] = value
-    return cleaned
-
-
 def report_for_idempotency_key(key: str) -> Report | None:
     """A report already filed with this key (API header, or the web form's token)."""
     if not key:
@@ -160,7 +137,10 @@ def report_submit(
     found = locate(
         lat=lat, lon=lon, address=address, district=district, district_required=district_required
     )
-    cleaned_answers = _clean_answers(category, answers)
+    # The same rules whichever way the answers came (web form, API, Open311): one parser.
+    cleaned_answers = answers_parse(
+        {field_name(code): value for code, value in (answers or {}).items()}, category
+    )
     user = actor.subject_user
     private = private_mode_is_on(user)
     if private:
