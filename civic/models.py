@@ -228,6 +228,8 @@ class Address(models.Model):
                 fields=["name_key"], name="civic_addr_name_key", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["lat", "lon"], name="civic_addr_lat_lon"),
+            # Per commune: the basemap asks whether the demo's commune is seeded on every tile.
+            models.Index(fields=["insee_code"], name="civic_addr_insee"),
         ]
 
     def __str__(self) -> str:

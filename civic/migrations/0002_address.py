@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'address',
                 'verbose_name_plural': 'addresses',
                 'ordering': ['street_key', 'number', 'rep'],
-                'indexes': [models.Index(fields=['street_key'], name='civic_addr_street_key', opclasses=['varchar_pattern_ops']), models.Index(fields=['name_key'], name='civic_addr_name_key', opclasses=['varchar_pattern_ops']), models.Index(fields=['lat', 'lon'], name='civic_addr_lat_lon')],
+                'indexes': [models.Index(fields=['street_key'], name='civic_addr_street_key', opclasses=['varchar_pattern_ops']), models.Index(fields=['name_key'], name='civic_addr_name_key', opclasses=['varchar_pattern_ops']), models.Index(fields=['lat', 'lon'], name='civic_addr_lat_lon'), models.Index(fields=['insee_code'], name='civic_addr_insee')],
             },
         ),
     ]
