@@ -6,14 +6,18 @@ import gzip
 import json
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from civic.addresses import BAN_COLUMNS, address_nearest, addresses_search
 from civic.models import Address
+from tests.a11y import assert_accessible
+from tests.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +295,31 @@ def test_it_keeps_json_results_small(gazetteer: None, client: Client) -> None:
     response = client.get(reverse("maps:address_search_json"), {"q": "paix", "limit": "1000"})
     body = json.loads(response.content)
     assert len(body["results"]) == 2  # the two streets; the limit is capped, not refused
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_it_finds_an_address_without_javascript(
+    gazetteer: None, browser: Browser, live_server: Any, viewport: ViewportSize
+) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR", viewport=viewport)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{reverse('maps:address_search')}?next=/districts/")
+    page.get_by_label("Adresse").fill("12 bis rue de la paix")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("link", name="12 bis rue de la Paix, 37000 Tours").click()
+    assert page.url.startswith(f"{live_server.url}/districts/?lat=47.39363&lon=0.6892&address=")
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_it_lists_addresses_accessibly(
+    gazetteer: None, page: Page, live_server: Any, viewport: ViewportSize
+) -> None:
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}{reverse('maps:address_search')}?q=12+paix&next=/")
+    expect(page.get_by_role("link", name="12 bis rue de la Paix, 37000 Tours")).to_be_visible()
+    assert_accessible(page)  # axe runs JavaScript: checked in a browser that has it
