@@ -12,6 +12,7 @@ class CivicConfig(AppConfig):
 
     def ready(self) -> None:
         from civic import api, checks  # noqa: F401 - registers the OpenAPI scheme and checks
+        from civic.demo_geography import seed_addresses
         from civic.registry import (
             HomeTile,
             PeriodicTask,
@@ -29,6 +30,7 @@ class CivicConfig(AppConfig):
         # The worker's heartbeat, which /healthz reports.
         register_periodic_task(PeriodicTask("heartbeat", "civic.tasks.heartbeat_task", 60.0))
         register_periodic_task(PeriodicTask("outbox-sweep", "civic.tasks.outbox_sweep_task", 60.0))
+        register_seed_step(SeedStep(name="addresses", run=seed_addresses, order=10))
         register_home_tile(
             HomeTile(
                 key="districts",

@@ -220,3 +220,55 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"email #{self.pk} ({self.state})"
+
+
+class Address(models.Model):
+    """A postal address of the local gazetteer, imported from the Base Adresse Nationale (BAN).
+
+    Search reads the normalised keys (lower case, no accents, no punctuation) by prefix:
+    ``street_key`` is the whole street name ("rue de la paix"), ``name_key`` the same without
+    its type and articles ("paix"), so both "rue de la p…" and "paix" find it.
+    """
+
+    ban_id = models.CharField(_("BAN identifier"), max_length=64, unique=True)
+    number = models.PositiveIntegerField(_("number"))
+    rep = models.CharField(_("suffix"), max_length=16, blank=True)
+    street = models.CharField(_("street"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=5, blank=True)
+    insee_code = models.CharField(_("INSEE code"), max_length=5)
+    commune = models.CharField(_("commune"), max_length=100)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    street_key = models.CharField(max_length=200, editable=False)
+    name_key = models.CharField(max_length=200, editable=False)
+
+    class Meta:
+        ordering = ["street_key", "number", "rep"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        indexes = [
+            # varchar_pattern_ops lets PostgreSQL answer LIKE 'prefix%' from the index whatever
+            # the database's collation (other backends ignore opclasses).
+            models.Index(
+                fields=["street_key"],
+                name="civic_addr_street_key",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["name_key"], name="civic_addr_name_key", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["lat", "lon"], name="civic_addr_lat_lon"),
+            # Per commune: the basemap asks whether the demo's commune is seeded on every tile.
+            models.Index(fields=["insee_code"], name="civic_addr_insee"),
+        ]
+
+    def __str__(self) -> str:
+        from civic.addresses import address_label
+
+        return address_label(
+            number=self.number,
+            rep=self.rep,
+            street=self.street,
+            postcode=self.postcode,
+            commune=self.commune,
+        )

@@ -29,6 +29,7 @@ from civic.env import (
     env_required_list,
     env_str,
 )
+from civic.tile_sources import tile_img_sources
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVIC_VAR_DIR") or BASE_DIR / "var")
@@ -82,8 +83,9 @@ CIVIC_CITY: dict[str, Any] = {
     "time_zone": env_str("CIVIC_TIME_ZONE", "Europe/Paris"),
     "map_center": (env_float("CIVIC_MAP_LAT", 47.3900), env_float("CIVIC_MAP_LON", 0.6890)),
     "map_zoom": env_int("CIVIC_MAP_ZOOM", 13),
-    # No request leaves for a third party by default: no tile server unless configured.
-    "tile_url": env_str("CIVIC_TILE_URL", ""),
+    # No request leaves for a third party by default: without a tile server, the app's own
+    # schematic basemap (civic.basemap).
+    "tile_url": env_str("CIVIC_TILE_URL", "") or "/basemap/{z}/{x}/{y}.png",
     "tile_attribution": env_str("CIVIC_TILE_ATTRIBUTION", ""),
     "publisher": env_str("CIVIC_PUBLISHER", "Ville de Civic-sur-Loire, 1 place de la Mairie"),
     "dpo_email": env_str("CIVIC_DPO_EMAIL", "dpo@civic.example"),
@@ -350,6 +352,8 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
     "ATTRIBUTION_PREFIX": "Leaflet",
 }
+# A self-hosted PMTiles extract of the city, served with Range requests at /basemap/city.pmtiles.
+CIVIC_PMTILES_PATH = env_str("CIVIC_PMTILES_PATH", "")
 
 # --- API -------------------------------------------------------------------------------------
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -410,7 +414,7 @@ _csp = {
         "img-src": [
             SELF,
             "data:",
-            *([CIVIC_CITY["tile_url"].split("/{")[0]] if CIVIC_CITY["tile_url"] else []),
+            *tile_img_sources(CIVIC_CITY["tile_url"]),
         ],
         "font-src": [SELF],
         "connect-src": [SELF],

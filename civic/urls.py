@@ -39,6 +39,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", api_docs, name="api_docs"),
     # Each domain app owns its URLs (pages, API, device push), prefixes included.
+    path("", include("civic.maps_urls")),
     path("", include("consent.urls")),
     path("", include("reports.urls")),
     path("", include("sensors.urls")),
