@@ -4,14 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEBIAN_PACKAGES := libgdal32 gettext chromium
+BUILD := static/build
+GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: run setup test lint bench system venv messages migrate seed lock clean
+.PHONY: run setup test lint bench system venv assets messages migrate seed lock clean
 
 run: setup ## Set up, then serve web + worker + beat at http://127.0.0.1:8000 (Ctrl-C stops all)
 	@echo "Civic demo city: http://127.0.0.1:8000  (accounts: var/demo-credentials.txt)"
 	$(VENV)/bin/honcho start -f Procfile --port 8000
 
-setup: system venv messages migrate seed ## Everything `run` does, without serving (idempotent)
+setup: system venv assets messages migrate seed ## Everything `run` does, without serving (idempotent)
 
 system: ## Debian packages the project needs (installed when root, else the exact command is printed)
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -33,6 +35,20 @@ $(VENV)/.installed: requirements-dev.lock
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.lock
 	touch $@
 
+assets: $(BUILD)/.built ## The design system: Sass compiled, GOV.UK Frontend's script copied (static/build/)
+
+# npm ci runs again only when the lock changed.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(BUILD)/.built: node_modules/.installed $(wildcard static/scss/*.scss)
+	mkdir -p $(BUILD)
+	node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules static/scss/civic.scss $(BUILD)/civic.css
+	cp $(GOVUK)/govuk-frontend.min.js $(GOVUK)/govuk-frontend.min.js.map $(BUILD)/
+	node -p "const p = require('govuk-frontend/package.json'); p.name + ' ' + p.version + ', ' + p.license + ' licence, Crown copyright: https://github.com/alphagov/govuk-frontend'" > $(BUILD)/LICENCES.txt
+	touch $@
+
 messages: venv ## Compile the French and English translations
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 
@@ -47,7 +63,7 @@ seed: venv
 # PYTEST_ARGS narrows both (a path, -k ...); the slowest tests are printed.
 TEST_WORKERS ?= 2
 
-test: system venv messages ## The whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
+test: system venv assets messages ## The whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m "not browser" -n $(TEST_WORKERS) \
 	  --durations=10 $(PYTEST_ARGS); status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser --durations=10 $(PYTEST_ARGS); \
@@ -69,4 +85,4 @@ lock: venv ## Recompile the locks from pyproject.toml
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --python-version 3.11 -q
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules $(BUILD)

@@ -24,6 +24,8 @@ class City:
     dpo_email: str
     contact_email: str
     source_url: str
+    # Same origin (the policy allows no other): a static or media path, for the page header.
+    logo_url: str = ""
 
 
 @cache

@@ -91,6 +91,7 @@ CIVIC_CITY: dict[str, Any] = {
     "dpo_email": env_str("CIVIC_DPO_EMAIL", "dpo@civic.example"),
     "contact_email": env_str("CIVIC_CONTACT_EMAIL", "contact@civic.example"),
     "source_url": env_str("CIVIC_SOURCE_URL", "https://git.civic.example/civic/civic"),
+    "logo_url": env_str("CIVIC_LOGO_URL", ""),
 }
 TIME_ZONE = CIVIC_CITY["time_zone"]
 USE_TZ = True

@@ -50,7 +50,8 @@ def test_a_mediator_records_a_mandate_and_acts_for_the_resident(
     page.get_by_role("link", name="Record a new mandate").click()
     assert_accessible(page)
     page.get_by_role("button", name="Record the mandate").click()  # empty: errors, 400
-    expect(page.locator(".errorlist").first).to_be_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    page.get_by_label("has an account", exact=False).check()
     assert_accessible(page)
     page.get_by_label("Resident's email address").fill(resident.email)
     page.get_by_label("Consent choices", exact=False).check()

@@ -1,8 +1,9 @@
-"""A crawler over the demo city, in chromium, following the links a visitor, a resident, a
-mediator and an administrator see. It fails on any page that breaks the Content-Security-Policy
-(own origin, scripts and styles by nonce, enforced), that axe finds a serious or critical WCAG
-2.2 AA violation on (every page but Redoc's and Django's admin), or that answers a server
-error."""
+"""A crawler over the demo city, in chromium 320 CSS pixels wide, in French and in English,
+following the links a visitor, a resident, a mediator and an administrator see. It fails on any
+page that breaks the Content-Security-Policy (own origin, scripts and styles by nonce,
+enforced), that axe finds a serious or critical WCAG 2.2 AA violation on, that scrolls sideways
+at 320 px (WCAG 1.4.10 reflow; those two on every page but Redoc's and Django's admin), or that
+answers a server error."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
-from playwright.sync_api import Browser, ConsoleMessage
+from playwright.sync_api import Browser, ConsoleMessage, ViewportSize
 
 from civic.models import User
 from tests.a11y import serious_violations
@@ -34,6 +35,16 @@ LIMIT = {"visitor": 30, "resident": 25, "mediator": 15, "admin": 35}
 # The one violation expected: Redoc (the API docs page) hard-codes the Redocly logo from its CDN;
 # the policy blocks it, so the docs page makes no third-party request.
 EXPECTED = re.compile(r"^/api/docs/: .*image 'https://cdn\.redoc\.ly/[^']*' violates .* blocked")
+# WCAG 1.4.10: content reflows at 320 CSS pixels without scrolling in two dimensions.
+NARROW: ViewportSize = {"width": 320, "height": 640}
+LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+# The elements that stick out past the screen's right edge, to say where a page overflows.
+OVERFLOWING = """() => [...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .filter((e) => !e.parentElement.closest(".civic-table-scroll, .leaflet-container"))
+  .slice(-3).map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+    + (typeof e.className === "string" && e.className.trim()
+       ? "." + e.className.trim().split(/\\s+/).join(".") : ""))"""
 
 
 @pytest.fixture
@@ -48,9 +59,12 @@ def demo_city(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def _crawl(browser: Browser, base: str, limit: int, cookies: list[dict[str, Any]]) -> list[str]:
-    context = browser.new_context(locale="fr-FR")
+def _crawl(
+    browser: Browser, base: str, limit: int, cookies: list[dict[str, Any]], language: str
+) -> list[str]:
+    context = browser.new_context(locale=LOCALES[language], viewport=NARROW)
     context.add_cookies(cookies)
+    context.add_cookies([{"name": "civic_language", "value": language, "url": base}])
     page = context.new_page()
     complaints: list[str] = []
     current = {"url": ""}
@@ -79,6 +93,10 @@ def _crawl(browser: Browser, base: str, limit: int, cookies: list[dict[str, Any]
             for violation in serious_violations(page):
                 targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
                 complaints.append(f"{path}: axe {violation['id']}: {violation['help']} ({targets})")
+            wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if wider > 0:
+                culprits = ", ".join(page.evaluate(OVERFLOWING))
+                complaints.append(f"{path}: scrolls sideways by {wider}px at 320 px ({culprits})")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             url = urldefrag(href).url
             parts = urlsplit(url)
@@ -99,9 +117,10 @@ def _session_cookie(live_server: Any, user: User) -> list[dict[str, Any]]:
     return [{"name": "sessionid", "value": value, "url": live_server.url}]
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("persona", ["visitor", "resident", "mediator", "admin"])
-def test_every_page_keeps_to_the_csp_and_is_accessible(
-    browser: Browser, live_server: Any, demo_city: dict[str, str], persona: str
+def test_every_page_keeps_to_the_csp_is_accessible_and_fits_a_320px_screen(
+    browser: Browser, live_server: Any, demo_city: dict[str, str], persona: str, language: str
 ) -> None:
     cookies = (
         []
@@ -109,6 +128,6 @@ def test_every_page_keeps_to_the_csp_and_is_accessible(
         else _session_cookie(live_server, User.objects.get(email=demo_city[persona]))
     )
 
-    complaints = _crawl(browser, live_server.url, LIMIT[persona], cookies)
+    complaints = _crawl(browser, live_server.url, LIMIT[persona], cookies, language)
 
-    assert complaints == []
+    assert complaints == [], "\n".join(complaints)

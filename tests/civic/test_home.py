@@ -51,7 +51,7 @@ def test_it_forgets_a_tile_after_the_test(client: Client) -> None:
 
 def test_it_links_the_legal_pages_from_the_footer(client: Client) -> None:
     response = client.get(reverse("home"))
-    footer = response.content.decode().split('<footer class="site-footer">')[1]
+    footer = response.content.decode().split("<footer")[1]
     for name in ("legal_notice", "privacy_notice", "accessibility"):
         assert f'href="{reverse(name)}"' in footer
     assert 'href="mailto:dpo@civic.example"' in footer

@@ -74,6 +74,13 @@ def test_it_signs_a_resident_in(
     page.get_by_label("Courriel").fill(resident.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Connexion").click()
+    menu = page.get_by_role("button", name="Menu")
+    if viewport == PHONE:  # a phone's navigation collapses behind its menu button
+        expect(page.get_by_role("button", name="Se déconnecter")).to_be_hidden()
+        menu.click()
+        expect(menu).to_have_attribute("aria-expanded", "true")
+    else:
+        expect(menu).to_be_hidden()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     assert_accessible(page)
 
@@ -104,3 +111,45 @@ def test_it_shows_the_districts_on_a_map_and_in_a_table(
     # Leaflet drew one outline per district.
     expect(page.locator("#districts-map path.leaflet-interactive")).to_have_count(len(districts))
     assert_accessible(page)
+
+
+NARROW: ViewportSize = {"width": 320, "height": 640}
+
+
+def test_it_folds_the_navigation_behind_a_menu_button_on_a_phone(
+    page: Page, live_server: Any
+) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + "/")
+    menu = page.get_by_role("button", name="Menu")
+    sign_in = page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Se connecter"
+    )
+    expect(sign_in).to_be_hidden()
+
+    menu.click()
+
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(sign_in).to_be_visible()
+    assert_accessible(page)
+
+
+def test_it_lists_every_link_and_the_language_switch_at_320px_without_javascript(
+    browser: Any, live_server: Any
+) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR", viewport=NARROW)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    navigation = page.get_by_role("navigation", name="Menu principal")
+
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    for name in ("Accueil", "Se connecter", "Créer un compte"):
+        expect(navigation.get_by_role("link", name=name)).to_be_visible()
+    expect(page.get_by_role("button", name="English")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.get_by_role("button", name="English").click()
+
+    expect(page.get_by_role("navigation", name="Main menu")).to_be_visible()
+    expect(page).to_have_title("Home — Civic-sur-Loire")
+    context.close()

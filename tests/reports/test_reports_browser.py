@@ -47,7 +47,8 @@ def test_it_lets_a_resident_file_a_report_with_a_photo_on_a_phone(
     page.get_by_role("radio", name="Nid-de-poule").check()
     page.get_by_label("Latitude").fill(str(INSIDE[0]))
     page.get_by_label("Longitude").fill(str(INSIDE[1]))
-    page.get_by_label("Photos (5 au plus)").set_input_files(str(photo))
+    # GOV.UK Frontend draws its own "Choisir des fichiers" button over the file input.
+    page.locator("input[type=file][name=photos]").set_input_files(str(photo))
     page.get_by_role("button", name="Envoyer le signalement").click()
     expect(page.get_by_role("alert")).to_contain_text("Décrivez le problème")
     expect(page.get_by_label("Latitude")).to_have_value(str(INSIDE[0]))
