@@ -50,7 +50,7 @@ $(BUILD)/.built: node_modules/.installed $(wildcard static/scss/*.scss)
 	touch $@
 
 messages: venv ## Compile the French and English translations
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v 0
 
 migrate: venv
 	$(PY) manage.py migrate --no-input -v 0
