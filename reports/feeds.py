@@ -14,8 +14,24 @@ from django.utils.translation import gettext as _
 from civic.city import city
 from civic.models import District
 from reports.models import Report, Update
+from reports.renderers import xml_text
 
 FEED_SIZE = 50
+
+
+def _clean(value: Any) -> Any:
+    return xml_text(value) if isinstance(value, str) else value
+
+
+class XmlSafeAtomFeed(Atom1Feed):
+    """Atom that never breaks on a stored character XML forbids (a vertical tab pasted into a
+    description years ago): such characters are dropped from every text written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*(_clean(a) for a in args), **{k: _clean(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*(_clean(a) for a in args), **{k: _clean(v) for k, v in kwargs.items()})
 
 
 def _published() -> QuerySet[Report]:
@@ -23,7 +39,7 @@ def _published() -> QuerySet[Report]:
 
 
 class CityReportsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtomFeed
 
     def title(self) -> str:
         return _("New reports in %(city)s") % {"city": city().name}
@@ -65,7 +81,7 @@ class DistrictReportsFeed(CityReportsFeed):
 
 
 class ReportUpdatesFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtomFeed
 
     def get_object(self, request: HttpRequest, pk: int) -> Report:
         report = Report.objects.public().select_related("category").filter(pk=pk).first()

@@ -19,7 +19,7 @@ from civic.errors import InvalidInput, NotAllowed, NotFound
 from civic.mail import email_send_templated
 from civic.models import Department, District
 from consent.selectors import private_mode_is_on
-from reports.attributes import answers_parse, field_name
+from reports.attributes import answers_parse, field_name, has_control_characters
 from reports.models import (
     HIDDEN_REASON_HELD_BACK,
     Abuser,
@@ -127,6 +127,12 @@ def report_submit(
         raise InvalidInput(_("This category is no longer in use."), field="category")
     if not description:
         raise InvalidInput(_("Describe the problem in a few words."), field="description")
+    if has_control_characters(description):
+        # Whatever the channel: such a character (a pasted vertical tab) would break feeds.
+        raise InvalidInput(
+            _("The description holds characters that are not allowed (control characters)."),
+            field="description",
+        )
     if len(description) > MAX_DESCRIPTION:
         raise InvalidInput(
             _("The description is too long (at most %(n)s characters).") % {"n": MAX_DESCRIPTION},

@@ -141,3 +141,30 @@ def test_it_keeps_five_photos_and_refuses_a_sixth(
     assert response.status_code == 400
     assert "Envoyez 5 photos au plus." in response.content.decode()
     assert Photo.objects.filter(report=None).count() == 5
+
+
+def test_it_refuses_a_control_character_in_the_description_and_keeps_what_was_typed(
+    client: Client, resident: Any, districts: Any, category: Any
+) -> None:
+    client.force_login(resident)
+    response = client.post("/reports/new/", form(category, description="Trou\x0bprofond"))
+    assert response.status_code == 400
+    assert not Report.objects.exists()
+    page = response.content.decode()
+    assert "caractères" in page and "Trou" in page  # the message in French, the text kept
+
+
+def test_the_feeds_stay_well_formed_whatever_a_stored_description_holds(
+    client: Client, resident: Any, districts: Any, make_report: Any
+) -> None:
+    from xml.etree import ElementTree
+
+    report = make_report(resident)
+    # A row stored before descriptions were checked (or written by hand in the database).
+    Report.objects.filter(pk=report.pk).update(description="Trou\x0bprofond\x00")
+    district = report.district.code
+    for path in ["/reports/feed.atom", f"/reports/districts/{district}/feed.atom"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        ElementTree.fromstring(response.content)  # noqa: S314 - our own feed: well-formed
+        assert b"Trouprofond" in response.content
