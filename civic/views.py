@@ -121,7 +121,9 @@ def csp_report(request: HttpRequest) -> HttpResponse:
     """Browsers post Content-Security-Policy violations here; we log them to clean the pages."""
     try:
         report = json.loads(request.body[:10_000] or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
+        return HttpResponse(status=400)
+    if not isinstance(report, dict):  # [], 1, "x", null: not a report
         return HttpResponse(status=400)
     logger.warning("csp violation: %s", json.dumps(report.get("csp-report", report))[:2000])
     return HttpResponse(status=204)

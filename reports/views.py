@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civic.actors import Actor
-from civic.errors import CivicError, InvalidInput
+from civic.errors import CivicError, InvalidInput, NotFound
 from civic.models import District
 from civic.net import client_ip
 from civic.photos import photo_clean
@@ -339,7 +339,10 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The author corrects the description within 30 minutes (signed in, or the manage link)."""
     report = get_object_or_404(Report.objects.public(), pk=pk)
     token = request.POST.get("token") or request.GET.get("token", "")
-    by_link = bool(token) and services.report_for_token(token, manage=True).pk == report.pk
+    try:
+        by_link = bool(token) and services.report_for_token(token, manage=True).pk == report.pk
+    except NotFound:
+        raise Http404 from None  # a made-up link, or one of another kind
     user = request.user
     if not by_link and not (user.is_authenticated and report.reporter_id == user.pk):
         raise PermissionDenied

@@ -35,6 +35,8 @@ def report_for_token(token: str, *, manage: bool = False) -> Report:
         pk = signing.loads(token, salt=salt, max_age=max_age)
     except signing.BadSignature:
         raise NotFound(_("This link is invalid or has expired.")) from None
+    if not isinstance(pk, int):
+        raise NotFound(_("This link is invalid or has expired."))
     report = Report.objects.filter(pk=pk).first()
     if report is None:
         raise NotFound(_("This link is invalid or has expired."))

@@ -80,7 +80,7 @@ KEPT_AS_HEALTH = {
 def check(body: bytes, *, device_header: str) -> dict[str, Any]:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ShapeError(f"not JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise ShapeError("expected a JSON object")

@@ -35,7 +35,7 @@ def loads(body: str | bytes) -> list[Any]:
             rows = [json.loads(text)]
         else:
             rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ShapeError(f"not JSON or NDJSON: {exc}") from exc
     if not isinstance(rows, list):
         raise ShapeError("expected a JSON array of readings")

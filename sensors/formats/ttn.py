@@ -27,7 +27,7 @@ def dev_eui(document: dict[str, Any]) -> str:
 def check(body: bytes) -> dict[str, Any]:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ShapeError(f"not JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise ShapeError("expected a JSON object")

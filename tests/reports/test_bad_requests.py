@@ -1,0 +1,41 @@
+"""Bad input gets a clear 4xx, never a 5xx: CSP reports and made-up manage links (issue 11)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+DEEP = "[" * 100_000 + "]" * 100_000  # deeper than Python's recursion limit
+
+
+@pytest.mark.parametrize("body", ["[]", "1", '"x"', "null", DEEP, "{not json"])
+def test_a_csp_report_that_is_not_one_gets_400(client: Client, body: str) -> None:
+    response = client.post("/csp-report/", body, content_type="application/csp-report")
+    assert response.status_code == 400
+
+
+def test_a_real_csp_report_is_taken(client: Client) -> None:
+    body = json.dumps({"csp-report": {"violated-directive": "img-src", "blocked-uri": "data"}})
+    response = client.post("/csp-report/", body, content_type="application/csp-report")
+    assert response.status_code == 204
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage",
+        signing.dumps(1, salt="reports.confirm"),  # a link of another kind
+        signing.dumps("abc", salt="reports.manage"),  # signed, but not a report's number
+    ],
+)
+def test_a_made_up_manage_link_is_404(
+    client: Client, resident: Any, make_report: Any, token: str
+) -> None:
+    report = make_report(resident)
+    assert client.get(f"/reports/{report.pk}/edit/", {"token": token}).status_code == 404
