@@ -120,6 +120,7 @@ def _same(page: str) -> str:
     """The page without what differs between any two requests: ids, tokens, times."""
     page = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", page)
     page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", page)
+    page = re.sub(r'nonce="[^"]+"', "NONCE", page)  # per request (the CSP's)
     return re.sub(r"Demandé</dt><dd>[^<]*</dd>", "WHEN", page)
 
 
