@@ -7,7 +7,7 @@ DEBIAN_PACKAGES := libgdal32 gettext chromium
 BUILD := static/build
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: run setup test lint bench system venv assets messages migrate seed lock clean
+.PHONY: run setup test fuzz lint bench system venv assets messages migrate seed lock clean
 
 run: setup ## Set up, then serve web + worker + beat at http://127.0.0.1:8000 (Ctrl-C stops all)
 	@echo "Civic demo city: http://127.0.0.1:8000  (accounts: var/demo-credentials.txt)"
@@ -68,6 +68,10 @@ test: system venv assets messages ## The whole suite (PostgreSQL and Redis when 
 	  --durations=10 $(PYTEST_ARGS); status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser --durations=10 $(PYTEST_ARGS); \
 	  status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
+
+fuzz: system venv assets messages ## The property-based tests, long and random (CI runs a short fixed set)
+	CIVIC_FUZZ_EXAMPLES=$${CIVIC_FUZZ_EXAMPLES:-5000} DJANGO_ALLOW_ASYNC_UNSAFE=true \
+	  $(VENV)/bin/pytest -p no:randomly -q $$(ls tests/*/test_*fuzz*.py) $(PYTEST_ARGS)
 
 lint: venv ## ruff (lint and format), mypy, and the layering contracts (Python and templates)
 	$(VENV)/bin/ruff check .

@@ -161,7 +161,7 @@ def test_the_feeds_stay_well_formed_whatever_a_stored_description_holds(
 
     report = make_report(resident)
     # A row stored before descriptions were checked (or written by hand in the database).
-    Report.objects.filter(pk=report.pk).update(description="Trou\x0bprofond\x00")
+    Report.objects.filter(pk=report.pk).update(description="Trou\x0bprofond\x1f")
     district = report.district.code
     for path in ["/reports/feed.atom", f"/reports/districts/{district}/feed.atom"]:
         response = client.get(path)
