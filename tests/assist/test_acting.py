@@ -25,7 +25,7 @@ def _choice(client: Client, mandate: Any, purpose: Any, action: str) -> Any:
     )
 
 
-def test_a_mediator_gives_and_withdraws_consent_on_behalf(
+def test_it_a_mediator_gives_and_withdraws_consent_on_behalf(
     mediator_client: Client,
     make_mandate: Callable[..., Any],
     resident: Any,
@@ -53,7 +53,7 @@ def test_a_mediator_gives_and_withdraws_consent_on_behalf(
     assert events[0].hash in receipt.content.decode()
 
 
-def test_the_resident_sees_each_act_with_the_organisation_never_the_mediator(
+def test_it_the_resident_sees_each_act_with_the_organisation_never_the_mediator(
     mediator_client: Client,
     make_mandate: Callable[..., Any],
     resident: Any,
@@ -108,7 +108,7 @@ def test_it_refuses_and_writes_nothing_without_a_current_mandate_for_it(
         assert AccessLog.objects.count() == accesses
 
 
-def test_another_organisations_mediator_cannot_act_or_see(
+def test_it_another_organisations_mediator_cannot_act_or_see(
     other_mediator: Any,
     make_mandate: Callable[..., Any],
     resident: Any,
@@ -129,7 +129,7 @@ def test_another_organisations_mediator_cannot_act_or_see(
     assert Mandate.objects.get().revoked_at is None
 
 
-def test_a_mediator_downloads_an_export_only_with_the_export_scope(
+def test_it_a_mediator_downloads_an_export_only_with_the_export_scope(
     mediator_client: Client,
     make_mandate: Callable[..., Any],
     resident: Any,
@@ -175,7 +175,7 @@ def test_a_mediator_downloads_an_export_only_with_the_export_scope(
     assert again.status_code == 403
 
 
-def test_a_resident_revokes_a_mandate_in_one_click(
+def test_it_a_resident_revokes_a_mandate_in_one_click(
     mediator_client: Client,
     make_mandate: Callable[..., Any],
     resident: Any,

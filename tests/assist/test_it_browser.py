@@ -31,7 +31,7 @@ def _sign_in(page: Page, base: str, email: str, then: str) -> None:
     page.get_by_role("button", name="Sign In").click()
 
 
-def test_a_mediator_records_a_mandate_and_acts_for_the_resident(
+def test_it_a_mediator_records_a_mandate_and_acts_for_the_resident(
     page: Page,
     live_server: Any,
     mediator: Any,
@@ -96,7 +96,7 @@ def test_a_mediator_records_a_mandate_and_acts_for_the_resident(
     assert Mandate.objects.get().revoked_by_role == "resident"
 
 
-def test_a_paper_mandate_is_shown_to_the_resident_by_the_mediator_and_after_sign_in(
+def test_it_a_paper_mandate_is_shown_to_the_resident_by_the_mediator_and_after_sign_in(
     page: Page, live_server: Any, mediator: Any, resident: Any
 ) -> None:
     base = live_server.url
@@ -130,7 +130,7 @@ def test_a_paper_mandate_is_shown_to_the_resident_by_the_mediator_and_after_sign
     assert Mandate.objects.get().revoked_by_role == "resident"
 
 
-def test_a_resident_gives_consent_at_a_kiosk_and_clears_it(
+def test_it_a_resident_gives_consent_at_a_kiosk_and_clears_it(
     page: Page, live_server: Any, resident: Any, consent_purpose: Any
 ) -> None:
     base = live_server.url
@@ -170,7 +170,7 @@ def test_a_resident_gives_consent_at_a_kiosk_and_clears_it(
     expect(page.get_by_label("Password")).to_be_visible()  # signed out
 
 
-def test_an_idle_kiosk_warns_then_clears_the_screen(
+def test_it_an_idle_kiosk_warns_then_clears_the_screen(
     page: Page, live_server: Any, resident: Any, consent_purpose: Any, settings: Any
 ) -> None:
     settings.CIVIC_KIOSK_IDLE_SECONDS = 40  # the page warns after 10 s, clears after 20 s

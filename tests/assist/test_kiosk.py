@@ -37,7 +37,7 @@ def activate(terminal: Any, supervisor: Any) -> Client:
     return browser
 
 
-def test_an_unregistered_browser_is_not_a_kiosk(client: Client, terminal: Any) -> None:
+def test_it_an_unregistered_browser_is_not_a_kiosk(client: Client, terminal: Any) -> None:
     # Correctly signed (as if the secret leaked) but with a token that is not the terminal's.
     forged = signing.get_cookie_signer(salt=COOKIE_NAME + COOKIE_SALT).sign(f"{terminal.pk}:guess")
     for cookie in (None, f"{terminal.pk}:guess", forged):
@@ -49,7 +49,7 @@ def test_an_unregistered_browser_is_not_a_kiosk(client: Client, terminal: Any) -
     assert client.get("/kiosk/").status_code == 302  # kiosk pages lead elsewhere
 
 
-def test_staff_activate_a_terminal_which_then_runs_in_kiosk_mode(
+def test_it_staff_activate_a_terminal_which_then_runs_in_kiosk_mode(
     terminal: Any, supervisor: Any
 ) -> None:
     browser = activate(terminal, supervisor)
@@ -68,7 +68,7 @@ def test_staff_activate_a_terminal_which_then_runs_in_kiosk_mode(
     assert 'action="/kiosk/finish/"' in page
 
 
-def test_a_kiosk_page_offers_its_address_as_a_qr_code_to_continue_on_a_phone(
+def test_it_a_kiosk_page_offers_its_address_as_a_qr_code_to_continue_on_a_phone(
     terminal: Any, supervisor: Any, client: Client, settings: Any
 ) -> None:
     from assist.qr import qr_svg
@@ -85,7 +85,7 @@ def test_a_kiosk_page_offers_its_address_as_a_qr_code_to_continue_on_a_phone(
     assert 'class="qr"' not in client.get("/districts/").content.decode()  # not off a kiosk
 
 
-def test_a_new_activation_or_switching_off_ends_the_old_browser(
+def test_it_a_new_activation_or_switching_off_ends_the_old_browser(
     terminal: Any, supervisor: Any
 ) -> None:
     first = activate(terminal, supervisor)
@@ -98,7 +98,7 @@ def test_a_new_activation_or_switching_off_ends_the_old_browser(
     assert "no-store" not in second.get("/").get("Cache-Control", "")
 
 
-def test_only_staff_allowed_to_may_activate(terminal: Any, resident: Any, triager: Any) -> None:
+def test_it_only_staff_allowed_to_may_activate(terminal: Any, resident: Any, triager: Any) -> None:
     resident_browser = Client()
     resident_browser.force_login(resident)
     triager_browser = Client()
@@ -110,7 +110,7 @@ def test_only_staff_allowed_to_may_activate(terminal: Any, resident: Any, triage
     assert terminal.token_hash == ""
 
 
-def test_consent_at_a_kiosk_carries_the_channel_and_the_terminal(
+def test_it_consent_at_a_kiosk_carries_the_channel_and_the_terminal(
     terminal: Any, supervisor: Any, resident: Any, consent_purpose: Any
 ) -> None:
     browser = activate(terminal, supervisor)
@@ -131,7 +131,7 @@ def test_consent_at_a_kiosk_carries_the_channel_and_the_terminal(
     assert "no-store" in receipt["Cache-Control"]
 
 
-def test_my_data_used_at_a_kiosk_records_the_kiosk_and_the_web_records_the_web(
+def test_it_my_data_used_at_a_kiosk_records_the_kiosk_and_the_web_records_the_web(
     terminal: Any, supervisor: Any, resident: Any, consent_purpose: Any
 ) -> None:
     browser = activate(terminal, supervisor)
@@ -147,7 +147,7 @@ def test_my_data_used_at_a_kiosk_records_the_kiosk_and_the_web_records_the_web(
     assert (web.kind, web.channel, web.actor_ref_type) == ("withdrawn", "web", "")
 
 
-def test_a_kiosk_session_ends_when_idle_and_finish_wipes_it(
+def test_it_a_kiosk_session_ends_when_idle_and_finish_wipes_it(
     terminal: Any, supervisor: Any, resident: Any, settings: Any
 ) -> None:
     settings.CIVIC_KIOSK_IDLE_SECONDS = 120
@@ -168,7 +168,7 @@ def test_a_kiosk_session_ends_when_idle_and_finish_wipes_it(
     assert "no-store" in browser.get("/kiosk/?cleared=1")["Cache-Control"]  # still the kiosk
 
 
-def test_actor_from_request_reads_the_terminal_without_importing_assist(
+def test_it_actor_from_request_reads_the_terminal_without_importing_assist(
     terminal: Any, resident: Any
 ) -> None:
     request = RequestFactory().get("/")

@@ -107,7 +107,7 @@ def test_it_confirms_a_mandate_with_the_code_the_resident_reads_out(
     assert Mandate.objects.count() == 1
 
 
-def test_a_wrong_or_late_code_confirms_nothing(
+def test_it_a_wrong_or_late_code_confirms_nothing(
     mediator_client: Client, resident: Any, resident2: Any
 ) -> None:
     path = _request_path(_new(mediator_client, email=resident.email))
@@ -134,7 +134,9 @@ def test_a_wrong_or_late_code_confirms_nothing(
     assert Mandate.objects.get().is_current()
 
 
-def test_a_request_is_sent_again_only_a_few_times(mediator_client: Client, resident: Any) -> None:
+def test_it_a_request_is_sent_again_only_a_few_times(
+    mediator_client: Client, resident: Any
+) -> None:
     path = _request_path(_new(mediator_client, email=resident.email))
     for _send in range(REQUEST_SENDS + 1):
         mediator_client.post(f"{path}resend/")
@@ -142,7 +144,7 @@ def test_a_request_is_sent_again_only_a_few_times(mediator_client: Client, resid
     assert OutboxEmail.objects.filter(to=[resident.email]).count() == REQUEST_SENDS
 
 
-def test_the_resident_confirms_by_the_emailed_link_once(
+def test_it_the_resident_confirms_by_the_emailed_link_once(
     mediator_client: Client, resident: Any
 ) -> None:
     _request_path(_new(mediator_client, email=resident.email))
@@ -163,7 +165,7 @@ def test_the_resident_confirms_by_the_emailed_link_once(
     assert anyone.post(path).status_code == 404  # used
 
 
-def test_a_resident_with_an_email_address_is_never_confirmed_on_paper(
+def test_it_a_resident_with_an_email_address_is_never_confirmed_on_paper(
     mediator: Any, organisation: Any, resident: Any
 ) -> None:
     from assist.services import mandate_record
@@ -186,7 +188,7 @@ def test_a_resident_with_an_email_address_is_never_confirmed_on_paper(
         ("en", "Consent choices", "revoke it"),
     ],
 )
-def test_the_resident_is_told_of_every_new_mandate_in_their_language(
+def test_it_the_resident_is_told_of_every_new_mandate_in_their_language(
     language: str,
     allows: str,
     revoke: str,
@@ -263,7 +265,7 @@ def test_it_refuses_a_mandate_longer_than_a_year_in_the_service(
     assert not Mandate.objects.exists()
 
 
-def test_only_members_of_an_active_organisation_reach_the_mediator_pages(
+def test_it_only_members_of_an_active_organisation_reach_the_mediator_pages(
     client: Client, resident: Any, mediator: Any, organisation: Any
 ) -> None:
     assert client.get("/assist/").status_code == 302  # sign in first
@@ -275,7 +277,7 @@ def test_only_members_of_an_active_organisation_reach_the_mediator_pages(
     assert client_for(mediator).get("/assist/").status_code == 403
 
 
-def test_mediators_set_up_a_second_factor_when_staff_must(
+def test_it_mediators_set_up_a_second_factor_when_staff_must(
     settings: Any, mediator: Any, resident: Any
 ) -> None:
     settings.CIVIC_STAFF_MFA_REQUIRED = True
@@ -298,7 +300,7 @@ def test_it_gives_the_mediator_role_with_the_membership(mediator: Any) -> None:
     assert not mediator.has_perm("assist.act_for_resident")
 
 
-def test_the_resident_sees_a_mandate_recorded_and_revoked_by_the_organisation(
+def test_it_the_resident_sees_a_mandate_recorded_and_revoked_by_the_organisation(
     mediator_client: Client, paper_resident: Any, make_mandate: Any, organisation: Any
 ) -> None:
     resident = paper_resident
@@ -317,7 +319,7 @@ def test_the_resident_sees_a_mandate_recorded_and_revoked_by_the_organisation(
     assert "Maud" not in accesses  # the mediator's name is never shown
 
 
-def test_a_residents_own_revocation_is_not_an_access(resident: Any, make_mandate: Any) -> None:
+def test_it_a_residents_own_revocation_is_not_an_access(resident: Any, make_mandate: Any) -> None:
     from consent.models import AccessLog
 
     mandate = make_mandate(resident)
@@ -331,7 +333,7 @@ def test_a_residents_own_revocation_is_not_an_access(resident: Any, make_mandate
 
 @pytest.mark.parametrize("end", ["revoked", "expired"])
 @pytest.mark.parametrize("who", ["email", "paper"])
-def test_a_mandate_no_longer_valid_prints_no_personal_data(
+def test_it_a_mandate_no_longer_valid_prints_no_personal_data(
     end: str,
     who: str,
     mediator_client: Client,
@@ -359,7 +361,7 @@ def test_a_mandate_no_longer_valid_prints_no_personal_data(
     assert 'class="mandate-notice"' not in page
 
 
-def test_a_mandate_confirmed_later_ends_when_its_notice_says(
+def test_it_a_mandate_confirmed_later_ends_when_its_notice_says(
     mediator_client: Client, resident: Any, resident2: Any
 ) -> None:
     _request_path(_new(mediator_client, email=resident.email, days="31"))

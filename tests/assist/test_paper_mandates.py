@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 BANNER = 'class="mandates-banner"'
 
 
-def test_the_resident_sees_a_paper_mandate_after_signing_in_until_they_keep_it(
+def test_it_the_resident_sees_a_paper_mandate_after_signing_in_until_they_keep_it(
     make_mandate: Callable[..., Any], paper_resident: Any, resident2: Any
 ) -> None:
     mandate = make_mandate(paper_resident)
@@ -40,7 +40,7 @@ def test_the_resident_sees_a_paper_mandate_after_signing_in_until_they_keep_it(
     assert BANNER not in rose.get("/").content.decode()
 
 
-def test_the_resident_revokes_a_paper_mandate_from_the_banner(
+def test_it_the_resident_revokes_a_paper_mandate_from_the_banner(
     make_mandate: Callable[..., Any], paper_resident: Any
 ) -> None:
     mandate = make_mandate(paper_resident, confirmed=False)  # recorded, not even signed yet
@@ -54,7 +54,7 @@ def test_the_resident_revokes_a_paper_mandate_from_the_banner(
     assert BANNER not in rose.get("/").content.decode()
 
 
-def test_a_mandate_the_resident_confirmed_themselves_needs_no_banner(
+def test_it_a_mandate_the_resident_confirmed_themselves_needs_no_banner(
     make_mandate: Callable[..., Any], resident: Any
 ) -> None:
     make_mandate(resident)
@@ -63,7 +63,7 @@ def test_a_mandate_the_resident_confirmed_themselves_needs_no_banner(
     assert BANNER not in Client().get("/").content.decode()
 
 
-def test_the_next_mediator_tells_the_resident_and_records_it(
+def test_it_the_next_mediator_tells_the_resident_and_records_it(
     make_mandate: Callable[..., Any],
     paper_resident: Any,
     mediator_client: Client,
@@ -91,7 +91,7 @@ def test_the_next_mediator_tells_the_resident_and_records_it(
     assert BANNER not in client_for(paper_resident).get("/").content.decode()
 
 
-def test_the_resident_who_does_not_want_it_has_it_revoked_by_the_mediator(
+def test_it_the_resident_who_does_not_want_it_has_it_revoked_by_the_mediator(
     make_mandate: Callable[..., Any], paper_resident: Any, mediator_client: Client
 ) -> None:
     mandate = make_mandate(paper_resident)

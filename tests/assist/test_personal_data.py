@@ -33,7 +33,7 @@ def test_it_exports_the_residents_mandates_and_the_mediators_memberships(
     assert "Maison des services" in page
 
 
-def test_erasure_removes_mandates_and_memberships(
+def test_it_erasure_removes_mandates_and_memberships(
     make_mandate: Callable[..., Any], resident: Any, mediator: Any
 ) -> None:
     make_mandate(resident)
@@ -45,7 +45,7 @@ def test_erasure_removes_mandates_and_memberships(
     assert not Membership.objects.exists()
 
 
-def test_retention_removes_old_and_never_confirmed_mandates(
+def test_it_retention_removes_old_and_never_confirmed_mandates(
     make_mandate: Callable[..., Any], resident: Any, resident2: Any, paper_resident: Any
 ) -> None:
     current = make_mandate(resident)
@@ -70,6 +70,6 @@ def test_retention_removes_old_and_never_confirmed_mandates(
     assert list(MandateRequest.objects.values_list("mandate", flat=True)) == [current.pk]
 
 
-def test_its_admins_log_access_and_keep_people_out_of_lists() -> None:
+def test_it_its_admins_log_access_and_keep_people_out_of_lists() -> None:
     assert registry.uncovered_models() == []
     assert [error for error in admin_problems() if "assist" in str(error.msg)] == []

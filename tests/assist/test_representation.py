@@ -52,7 +52,7 @@ def _ask(client: Client, email: str) -> Any:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_the_service_never_records_a_mandate_over_a_privileged_account(
+def test_it_the_service_never_records_a_mandate_over_a_privileged_account(
     kind: str, mediator: Any, organisation: Any, other_organisation: Any
 ) -> None:
     account = _privileged(kind, None, other_organisation)  # no email: the paper route
@@ -67,7 +67,7 @@ def test_the_service_never_records_a_mandate_over_a_privileged_account(
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_the_form_asks_a_privileged_account_for_nothing_and_tells_only_its_holder(
+def test_it_the_form_asks_a_privileged_account_for_nothing_and_tells_only_its_holder(
     kind: str, mediator: Any, mediator_client: Client, organisation: Any, other_organisation: Any
 ) -> None:
     account = _privileged(kind, f"{kind}@example.org", other_organisation)
@@ -89,7 +89,7 @@ def test_the_form_asks_a_privileged_account_for_nothing_and_tells_only_its_holde
     assert not Mandate.objects.exists()
 
 
-def test_a_resident_who_became_staff_before_confirming_is_refused(
+def test_it_a_resident_who_became_staff_before_confirming_is_refused(
     mediator: Any, mediator_client: Client, resident: Any
 ) -> None:
     response = _ask(mediator_client, resident.email)
@@ -109,7 +109,7 @@ def test_a_resident_who_became_staff_before_confirming_is_refused(
     assert not Mandate.objects.exists()
 
 
-def test_a_mediator_cannot_ask_themselves(mediator: Any, mediator_client: Client) -> None:
+def test_it_a_mediator_cannot_ask_themselves(mediator: Any, mediator_client: Client) -> None:
     _ask(mediator_client, mediator.email)
 
     assert MandateRequest.objects.get().resident is None
@@ -124,7 +124,7 @@ def _same(page: str) -> str:
     return re.sub(r"Demandé</dt><dd>[^<]*</dd>", "WHEN", page)
 
 
-def test_the_form_answers_the_same_whether_an_address_has_an_account(
+def test_it_the_form_answers_the_same_whether_an_address_has_an_account(
     mediator_client: Client,
     mediator: Any,
     resident: Any,
@@ -155,7 +155,7 @@ def test_the_form_answers_the_same_whether_an_address_has_an_account(
     assert not User.objects.filter(email="nobody@example.org").exists()
 
 
-def test_a_resident_in_a_group_without_powers_can_still_be_represented(
+def test_it_a_resident_in_a_group_without_powers_can_still_be_represented(
     resident: Any, make_mandate: Callable[..., Any]
 ) -> None:
     resident.groups.add(Group.objects.create(name="newsletter-readers"))
@@ -163,7 +163,7 @@ def test_a_resident_in_a_group_without_powers_can_still_be_represented(
     assert make_mandate(resident).is_current()
 
 
-def test_a_mediator_asks_only_so_many_residents_a_day(
+def test_it_a_mediator_asks_only_so_many_residents_a_day(
     mediator_client: Client, resident: Any
 ) -> None:
     from assist.models import REQUESTS_PER_DAY

@@ -16,7 +16,7 @@ from civic.models import User
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_a_mediator_who_can_sign_in_and_a_kiosk(tmp_path: Path) -> None:
+def test_it_the_demo_has_a_mediator_who_can_sign_in_and_a_kiosk(tmp_path: Path) -> None:
     path = tmp_path / "demo-credentials.txt"
     with override_settings(CIVIC_DEMO_CREDENTIALS_FILE=path):
         call_command("seed_demo", stdout=StringIO())

@@ -119,7 +119,7 @@ def _session_cookie(live_server: Any, user: User) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("persona", ["visitor", "resident", "mediator", "admin"])
-def test_every_page_keeps_to_the_csp_is_accessible_and_fits_a_320px_screen(
+def test_it_every_page_keeps_to_the_csp_is_accessible_and_fits_a_320px_screen(
     browser: Browser, live_server: Any, demo_city: dict[str, str], persona: str, language: str
 ) -> None:
     cookies = (

@@ -118,7 +118,7 @@ def test_it_publishes_the_access_logs_daily_head_and_catches_its_newest_entry_re
         _verify()  # …but not the one published
 
 
-def test_a_purge_cuts_the_access_log_as_a_prefix_and_it_still_verifies(
+def test_it_a_purge_cuts_the_access_log_as_a_prefix_and_it_still_verifies(
     resident: Any, triager: Any
 ) -> None:
     old = _look(triager, resident, "account")
@@ -137,7 +137,7 @@ def test_a_purge_cuts_the_access_log_as_a_prefix_and_it_still_verifies(
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_writers_of_both_journals_at_once_keep_both_chains_whole(consent_purpose: Any) -> None:
+def test_it_writers_of_both_journals_at_once_keep_both_chains_whole(consent_purpose: Any) -> None:
     """A mediator's act writes an access and a consent in one transaction, in either order."""
     require_postgres()
     staff = make_person("agent@example.org", staff=True, group="triager")

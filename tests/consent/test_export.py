@@ -111,7 +111,7 @@ def test_it_puts_the_files_an_app_declares_in_the_archive(
     storages["default"].delete(name)
 
 
-def test_a_second_resident_can_never_download_the_first_ones_export(
+def test_it_a_second_resident_can_never_download_the_first_ones_export(
     client: Client, resident: Any, resident2: Any, tasks: Any
 ) -> None:
     with _on_commit():
@@ -124,7 +124,7 @@ def test_a_second_resident_can_never_download_the_first_ones_export(
     assert response.status_code == 302  # to sign in
 
 
-def test_the_download_link_expires(client: Client, resident: Any, tasks: Any) -> None:
+def test_it_the_download_link_expires(client: Client, resident: Any, tasks: Any) -> None:
     with _on_commit():
         archive, _created = export_request(actor=web(resident))
     tasks.run()
@@ -141,7 +141,7 @@ def test_the_download_link_expires(client: Client, resident: Any, tasks: Any) ->
     assert not archive.file
 
 
-def test_staff_export_asks_a_reason_and_is_access_logged(
+def test_it_staff_export_asks_a_reason_and_is_access_logged(
     client: Client, resident: Any, triager: Any
 ) -> None:
     from django.contrib.auth.models import Permission
@@ -161,21 +161,21 @@ def test_staff_export_asks_a_reason_and_is_access_logged(
     assert entry.subject.user == resident
 
 
-def test_staff_without_the_permission_cannot_export(
+def test_it_staff_without_the_permission_cannot_export(
     client: Client, resident: Any, triager: Any
 ) -> None:
     client.force_login(triager)
     assert client.get(f"/staff/people/{resident.pk}/export/").status_code == 403
 
 
-def test_nobody_signed_out_can_request_an_export() -> None:
+def test_it_nobody_signed_out_can_request_an_export() -> None:
     from civic.errors import NotAllowed
 
     with pytest.raises(NotAllowed):
         export_request(actor=Actor.system())
 
 
-def test_a_failed_build_frees_the_person_for_a_new_export(
+def test_it_a_failed_build_frees_the_person_for_a_new_export(
     resident: Any, tasks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(user: Any, *, language: str) -> bytes:

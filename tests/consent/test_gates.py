@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 ASKABLE = {LegalBasis.CONSENT, LegalBasis.PUBLIC_TASK, LegalBasis.LEGITIMATE_INTEREST}
 
 
-def test_every_askable_purpose_gates_some_processing_and_nothing_else_is_asked() -> None:
+def test_it_every_askable_purpose_gates_some_processing_and_nothing_else_is_asked() -> None:
     for spec in registry.purpose_specs():
         if spec.legal_basis in ASKABLE:
             assert spec.gates, f"{spec.code} is asked but gates nothing"
@@ -177,7 +177,7 @@ CASES: dict[str, Callable[[Any, Harness], int]] = {
 }
 
 
-def test_every_gate_point_has_a_case_here() -> None:
+def test_it_every_gate_point_has_a_case_here() -> None:
     assert set(registry.gate_points()) == set(CASES)
 
 
@@ -194,7 +194,7 @@ def _actor_on(channel: str, person: Any) -> Actor:
 
 @pytest.mark.parametrize("channel", ["web", "kiosk", "mediator"])
 @pytest.mark.parametrize("gate", sorted(CASES))
-def test_a_choice_stops_the_processing_it_gates_and_reversing_it_resumes_it(
+def test_it_a_choice_stops_the_processing_it_gates_and_reversing_it_resumes_it(
     gate: str, channel: str, districts: Any, tasks: Any, run_on_commit: Any
 ) -> None:
     harness = Harness(tasks, run_on_commit)

@@ -102,7 +102,7 @@ def test_it_registers_a_home_tile() -> None:
 # --- Another resident reaches nothing of the first ------------------------------------------
 
 
-def test_a_second_resident_cannot_read_the_first_ones_receipts(
+def test_it_a_second_resident_cannot_read_the_first_ones_receipts(
     client: Client, resident: Any, resident2: Any, consent_purpose: Any
 ) -> None:
     event = consent_give(actor=web(resident), purpose=consent_purpose)
@@ -111,7 +111,7 @@ def test_a_second_resident_cannot_read_the_first_ones_receipts(
     assert client.get(f"/my-data/receipts/{event.seq}/").status_code == 404
 
 
-def test_a_second_resident_sees_neither_the_ledger_nor_the_access_log_of_the_first(
+def test_it_a_second_resident_sees_neither_the_ledger_nor_the_access_log_of_the_first(
     client: Client, resident: Any, resident2: Any, consent_purpose: Any, triager: Any
 ) -> None:
     consent_give(actor=web(resident), purpose=consent_purpose)
@@ -128,7 +128,7 @@ def test_a_second_resident_sees_neither_the_ledger_nor_the_access_log_of_the_fir
     assert "alice@example.org" not in page
 
 
-def test_its_queries_do_not_grow_with_the_history(
+def test_it_its_queries_do_not_grow_with_the_history(
     alice: Client,
     resident: Any,
     triager: Any,
@@ -158,7 +158,7 @@ def test_its_queries_do_not_grow_with_the_history(
         alice.get("/my-data/")
 
 
-def test_the_register_of_processing_reads_notices_in_one_query(
+def test_it_the_register_of_processing_reads_notices_in_one_query(
     client: Client, consent_purpose: Any, public_task_purpose: Any, django_assert_num_queries: Any
 ) -> None:
     with django_assert_num_queries(2):  # purposes, then their notices

@@ -55,7 +55,7 @@ def _public_report(resident: Any, department: Any) -> Any:
     return report_confirm(actor=web(resident), report=report)
 
 
-def test_a_resident_sees_controls_exports_and_deletes_their_data(
+def test_it_a_resident_sees_controls_exports_and_deletes_their_data(
     page: Page,
     live_server: Any,
     resident: Any,

@@ -75,7 +75,7 @@ def test_it_seeds_demo_purposes_idempotently(db: None) -> None:
     assert ConsentEvent.objects.count() == 2  # alice objected once, then withdrew it
 
 
-def test_the_verifier_checks_the_published_heads(resident: Any, consent_purpose: Any) -> None:
+def test_it_the_verifier_checks_the_published_heads(resident: Any, consent_purpose: Any) -> None:
     from django.core.management.base import CommandError
 
     event = consent_give(actor=web(resident), purpose=consent_purpose)
@@ -87,7 +87,7 @@ def test_the_verifier_checks_the_published_heads(resident: Any, consent_purpose:
         call_command("consent_verify_chain", stdout=StringIO())
 
 
-def test_the_beat_task_publishes_yesterdays_head(resident: Any, consent_purpose: Any) -> None:
+def test_it_the_beat_task_publishes_yesterdays_head(resident: Any, consent_purpose: Any) -> None:
     from consent.tasks import ledger_head_record_task
 
     ledger_head_record_task.apply(throw=True)
@@ -96,7 +96,7 @@ def test_the_beat_task_publishes_yesterdays_head(resident: Any, consent_purpose:
     assert head.day == timezone.localdate() - timedelta(days=1)
 
 
-def test_the_beat_schedule_publishes_the_head_daily() -> None:
+def test_it_the_beat_schedule_publishes_the_head_daily() -> None:
 
     tasks = {entry["task"] for entry in beat_schedule().values()}
     assert "consent.tasks.ledger_head_record_task" in tasks

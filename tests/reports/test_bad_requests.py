@@ -15,12 +15,12 @@ DEEP = "[" * 100_000 + "]" * 100_000  # deeper than Python's recursion limit
 
 
 @pytest.mark.parametrize("body", ["[]", "1", '"x"', "null", DEEP, "{not json"])
-def test_a_csp_report_that_is_not_one_gets_400(client: Client, body: str) -> None:
+def test_it_a_csp_report_that_is_not_one_gets_400(client: Client, body: str) -> None:
     response = client.post("/csp-report/", body, content_type="application/csp-report")
     assert response.status_code == 400
 
 
-def test_a_real_csp_report_is_taken(client: Client) -> None:
+def test_it_a_real_csp_report_is_taken(client: Client) -> None:
     body = json.dumps({"csp-report": {"violated-directive": "img-src", "blocked-uri": "data"}})
     response = client.post("/csp-report/", body, content_type="application/csp-report")
     assert response.status_code == 204
@@ -34,7 +34,7 @@ def test_a_real_csp_report_is_taken(client: Client) -> None:
         signing.dumps("abc", salt="reports.manage"),  # signed, but not a report's number
     ],
 )
-def test_a_made_up_manage_link_is_404(
+def test_it_a_made_up_manage_link_is_404(
     client: Client, resident: Any, make_report: Any, token: str
 ) -> None:
     report = make_report(resident)

@@ -154,7 +154,7 @@ def test_it_refuses_a_control_character_in_the_description_and_keeps_what_was_ty
     assert "caractères" in page and "Trou" in page  # the message in French, the text kept
 
 
-def test_the_feeds_stay_well_formed_whatever_a_stored_description_holds(
+def test_it_the_feeds_stay_well_formed_whatever_a_stored_description_holds(
     client: Client, resident: Any, districts: Any, make_report: Any
 ) -> None:
     from xml.etree import ElementTree

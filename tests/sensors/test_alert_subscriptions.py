@@ -87,7 +87,7 @@ def test_it_keeps_the_choice_and_explains_when_nothing_is_chosen(resident: Any) 
     assert not AlertSubscription.objects.exists()
 
 
-def test_a_resident_can_neither_see_nor_stop_another_residents_alerts(
+def test_it_a_resident_can_neither_see_nor_stop_another_residents_alerts(
     resident: Any, resident2: Any, districts: list[Any]
 ) -> None:
     theirs = AlertSubscription.objects.create(user=resident, district=districts[0])
@@ -107,7 +107,7 @@ def test_it_asks_to_sign_in_first() -> None:
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_the_sensor_pages_link_to_the_alerts_page(districts: list[Any]) -> None:
+def test_it_the_sensor_pages_link_to_the_alerts_page(districts: list[Any]) -> None:
     for url in ("/sensors/", f"/sensors/districts/{districts[0].code}/"):
         assert f'href="{PAGE}"' in Client().get(url).content.decode()
 
@@ -140,7 +140,7 @@ def test_it_emails_residents_of_the_district_or_kind_and_no_one_else(
     ]
 
 
-def test_the_email_unsubscribes_in_one_click_without_signing_in(
+def test_it_the_email_unsubscribes_in_one_click_without_signing_in(
     river: Sensor,
     high_water: AlertRule,
     resident: Any,
@@ -173,7 +173,7 @@ def test_the_email_unsubscribes_in_one_click_without_signing_in(
     assert "déjà arrêtées" in again.content.decode()
 
 
-def test_a_forged_unsubscribe_link_is_not_found(resident: Any) -> None:
+def test_it_a_forged_unsubscribe_link_is_not_found(resident: Any) -> None:
     subscription = AlertSubscription.objects.create(user=resident, kind="noise")
 
     response = Client().post(f"/sensors/alerts/unsubscribe/{subscription.pk}:forged/")
@@ -182,7 +182,7 @@ def test_a_forged_unsubscribe_link_is_not_found(resident: Any) -> None:
     assert AlertSubscription.objects.filter(pk=subscription.pk).exists()
 
 
-def test_private_mode_pauses_sensor_alerts(
+def test_it_private_mode_pauses_sensor_alerts(
     river: Sensor,
     high_water: AlertRule,
     resident: Any,
@@ -202,7 +202,7 @@ def test_private_mode_pauses_sensor_alerts(
     assert "Le mode privé est activé" in page
 
 
-def test_the_export_shows_what_the_resident_subscribed_to(
+def test_it_the_export_shows_what_the_resident_subscribed_to(
     resident: Any, districts: list[Any]
 ) -> None:
     AlertSubscription.objects.create(user=resident, district=districts[0], kind="noise")

@@ -35,7 +35,7 @@ def _sign_in(page: Page, base: str, email: str) -> None:
 
 
 @SIZES
-def test_a_resident_subscribes_to_sensor_alerts_and_stops_them(
+def test_it_a_resident_subscribes_to_sensor_alerts_and_stops_them(
     page: Page, live_server: Any, viewport: ViewportSize, resident: Any, districts: list[Any]
 ) -> None:
     page.set_viewport_size(viewport)
@@ -69,7 +69,7 @@ def test_a_resident_subscribes_to_sensor_alerts_and_stops_them(
     assert not AlertSubscription.objects.exists()
 
 
-def test_the_unsubscribe_link_of_an_email_works_without_signing_in(
+def test_it_the_unsubscribe_link_of_an_email_works_without_signing_in(
     page: Page, live_server: Any, resident: Any, districts: list[Any]
 ) -> None:
     subscription = AlertSubscription.objects.create(user=resident, district=districts[0])

@@ -24,7 +24,7 @@ DEEP = "[" * 100_000 + "]" * 100_000  # deeper than Python's recursion limit
         ("/api/sensors/push/airrohr/", "airrohr"),
     ],
 )
-def test_deeply_nested_json_to_the_sensor_endpoints_is_refused_not_a_500(
+def test_it_deeply_nested_json_to_the_sensor_endpoints_is_refused_not_a_500(
     client: Client,
     url: str,
     auth: str,

@@ -80,7 +80,7 @@ def test_it_stores_a_reading_in_its_month(sensor: Any) -> None:
     assert where(sensor, last_month) == partition_name(month_start(last_month))
 
 
-def test_the_default_partition_keeps_rows_until_their_month_is_created(sensor: Any) -> None:
+def test_it_the_default_partition_keeps_rows_until_their_month_is_created(sensor: Any) -> None:
     require_postgres()
     far = months_after(month_start(timezone.now()), 8) + timedelta(days=3, hours=5)
     further = months_after(far, 1)
@@ -114,7 +114,7 @@ def _old_and_recent(sensor: Any, now: datetime) -> tuple[datetime, datetime]:
     return old, recent
 
 
-def test_retention_removes_old_readings_after_rolling_them_up_and_keeps_aggregates(
+def test_it_retention_removes_old_readings_after_rolling_them_up_and_keeps_aggregates(
     sensor: Any,
 ) -> None:
     now = timezone.now()
@@ -138,7 +138,7 @@ def test_retention_removes_old_readings_after_rolling_them_up_and_keeps_aggregat
     assert ReadingPurge.objects.count() == 1
 
 
-def test_retention_keeps_a_month_that_is_not_wholly_past(sensor: Any, settings: Any) -> None:
+def test_it_retention_keeps_a_month_that_is_not_wholly_past(sensor: Any, settings: Any) -> None:
     require_postgres()
     now = datetime(2026, 6, 15, 12, tzinfo=UTC)
     settings.CIVIC_SENSORS_RAW_RETENTION_DAYS = 30  # cut-off on 16 May: May stays whole
@@ -155,7 +155,7 @@ def test_retention_keeps_a_month_that_is_not_wholly_past(sensor: Any, settings: 
     assert Reading.objects.filter(sensor=sensor).count() == 1
 
 
-def test_retention_deletes_old_rows_of_the_default_partition(sensor: Any) -> None:
+def test_it_retention_deletes_old_rows_of_the_default_partition(sensor: Any) -> None:
     require_postgres()
     now = timezone.now()
     ancient = now - timedelta(days=900)  # no partition for it: in the default
@@ -167,7 +167,7 @@ def test_retention_deletes_old_rows_of_the_default_partition(sensor: Any) -> Non
     assert ReadingPurge.objects.get().partition == ""
 
 
-def test_beat_keeps_months_ahead_and_consents_retention_job_runs_ours(
+def test_it_beat_keeps_months_ahead_and_consents_retention_job_runs_ours(
     sensor: Any, settings: Any
 ) -> None:
     from consent.services import retention_run
