@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from civic.registry import SeedStep, register_seed_step
+from celery.schedules import crontab
+
+from civic.registry import PeriodicTask, SeedStep, register_periodic_task, register_seed_step
 from consent.models import LegalBasis
 from consent.registry import PurposeSpec, register_purpose
 
@@ -12,6 +14,16 @@ def register() -> None:
 
     # After the city (its map centre) and before the sensors that count passengers.
     register_seed_step(SeedStep(name="density", run=seed_density, order=40))
+    register_periodic_task(
+        PeriodicTask("density-forecast-rebuild", "density.tasks.forecast_rebuild_task", 300.0)
+    )
+    register_periodic_task(
+        PeriodicTask(
+            "density-forecast-nightly",
+            "density.tasks.forecast_nightly_task",
+            crontab(hour=3, minute=20),
+        )
+    )
     register_purpose(
         PurposeSpec(
             code="crowd-density",

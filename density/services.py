@@ -1,14 +1,19 @@
-"""Writes of the density domain: importing the network."""
+"""Writes of the density domain: importing the network, crowd reports, forecast rebuilds."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import Max
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
@@ -16,12 +21,18 @@ from django.utils.translation import gettext as _
 
 from civic.actors import Actor
 from civic.errors import InvalidInput
-from density import gtfs
+from density import forecast, forecast_db, gtfs
+from density.cells import EngineNetwork
 from density.models import (
     Agency,
     Calendar,
     CalendarDate,
+    CrowdReport,
+    DirtyCell,
+    ExcludedDevice,
     Feed,
+    Forecast,
+    ForecastRun,
     Frequency,
     Route,
     RoutePattern,
@@ -443,3 +454,150 @@ def _insert(model: type[models.Model], columns: list[str], rows: Iterable[tuple[
 
 def _keys(scope: models.QuerySet[Any], key: list[str]) -> dict[tuple[Hashable, ...], int]:
     return {tuple(row[:-1]): row[-1] for row in scope.values_list(*key, "pk")}
+
+
+# Forecast rebuild ----------------------------------------------------------------------------
+
+
+@dataclass
+class RebuildResult:
+    run: ForecastRun
+    touched: int
+
+
+def forecast_rebuild(*, full: bool = False, recalibrate: bool = False) -> RebuildResult:
+    """Bring the stored forecasts up to date with the reports and counts received since the last
+    run: only the cells that gained or lost data, and their neighbours, are recomputed, unless
+    ``full`` (or nothing was ever built). Gives exactly what a full rebuild gives (the engine's
+    statistics are stored per cell, and recomputed from each touched cell's own rows).
+
+    ``recalibrate`` learns again how counters translate into levels (nightly) and recomputes the
+    counter cells of every route whose calibration moved.
+    """
+    started = timezone.now()
+    clock = time.perf_counter()
+    with transaction.atomic():
+        last = ForecastRun.objects.select_for_update().first()
+        full = full or last is None
+        net = EngineNetwork()
+        engine = forecast_db.engine_settings()
+        last_report_id = CrowdReport.objects.aggregate(last=Max("pk"))["last"] or 0
+        dirty = list(DirtyCell.objects.values_list("cell", flat=True))
+        stored = forecast_db.calibrations()
+        if full:
+            reports = forecast_db.report_arrays(net, forecast_db.report_rows())
+            counters = forecast_db.counter_arrays(net, forecast_db.all_counter_rows(started))
+            archive = forecast_db.statistics(net, archived=True)
+            table = forecast.cell_statistics(reports, counters, engine, archive=archive)
+            forecast_db.statistics_replace(net, table, archived=False, cells=None)
+            touched = table.codes
+        else:
+            assert last is not None
+            new_cells = CrowdReport.objects.filter(
+                pk__gt=last.last_report_id, pk__lte=last_report_id
+            ).values_list("cell", flat=True)
+            counter_rows = forecast_db.all_counter_rows(started)
+            table = forecast_db.statistics(net, archived=False)
+            keys = np.unique(
+                np.array(
+                    [*new_cells, *dirty, *forecast_db.counter_changes(net, counter_rows, table)],
+                    np.int64,
+                )
+            )
+            codes, known = net.codes(keys)
+            touched = np.sort(codes[known])
+            keys = keys[known]
+            key_list = keys.tolist()
+            fresh = forecast.cell_statistics(
+                forecast_db.report_arrays(net, forecast_db.report_rows(cells=key_list)),
+                forecast_db.counter_arrays(net, counter_rows, cells=keys),
+                engine,
+                archive=forecast_db.statistics(net, archived=True, cells=key_list),
+            )
+            table = table.replace_cells(touched, fresh)
+            forecast_db.statistics_replace(net, fresh, archived=False, cells=key_list)
+        calibrations = stored
+        if recalibrate:
+            calibrations = forecast.fit_calibrations(table, net.network, engine)
+            moved = {
+                route
+                for route in set(calibrations) | set(stored)
+                if calibrations.get(route) != stored.get(route)
+            }
+            forecast_db.calibrations_store(calibrations)
+            if moved and not full:
+                routes = np.array([route in moved for route, _direction in net.network.lines])
+                lines = net.network.line_of(table.codes)
+                counter_cells = table.codes[(table.counter_strength > 0) & routes[lines]]
+                touched = np.unique(np.concatenate([touched, counter_cells]))
+        effective = forecast_db.effective_calibrations(net)
+        effective.update(calibrations)
+        targets = net.network.neighbourhood(touched, engine) if len(touched) else touched
+        forecasts = forecast.compute_forecasts(targets, table, net.network, effective, engine)
+        forecast_db.forecasts_replace(
+            net, forecasts, cells=None if full else net.keys(targets).tolist()
+        )
+        for part in forecast_db.chunks(dirty):
+            DirtyCell.objects.filter(cell__in=part).delete()
+        run = ForecastRun.objects.create(
+            started_at=started,
+            full=full,
+            last_report_id=last_report_id,
+            counters_until=started,
+            cells_recomputed=len(targets),
+            forecasts=Forecast.objects.count(),
+            seconds=time.perf_counter() - clock,
+        )
+    return RebuildResult(run=run, touched=len(touched))
+
+
+def crowd_reports_fold(*, before: datetime) -> int:
+    """Fold the reports observed before ``before`` into per-cell totals, then delete them.
+
+    What they taught the forecast is kept (level counts and recency weights, how many distinct
+    devices: never which); the next rebuild recomputes their cells. Returns how many were folded.
+    """
+    with transaction.atomic():
+        net = EngineNetwork()
+        engine = forecast_db.engine_settings()
+        rows = forecast_db.report_rows(before=before)
+        if not rows:
+            return 0
+        keys = np.unique(np.array([row[0] for row in rows], np.int64))
+        _codes, known = net.codes(keys)
+        key_list = keys[known].tolist()
+        folded = forecast.cell_statistics(
+            forecast_db.report_arrays(net, rows),
+            forecast_db.counter_arrays(net, []),
+            engine,
+            archive=forecast_db.statistics(net, archived=True, cells=key_list),
+        )
+        folded.first_devices[:] = -1
+        forecast_db.statistics_replace(net, folded, archived=True, cells=key_list)
+        _mark_dirty(keys.tolist())
+        deleted, _by_model = CrowdReport.objects.filter(observed_at__lt=before).delete()
+    return deleted
+
+
+def crowd_reports_retention() -> int:
+    """The nightly fold of reports past ``CIVIC_DENSITY_RAW_RETENTION_DAYS``."""
+    days = settings.CIVIC_DENSITY_RAW_RETENTION_DAYS
+    return crowd_reports_fold(before=timezone.now() - timedelta(days=days))
+
+
+def device_exclude(*, actor: Actor, device_hash: str, reason: str) -> int:
+    """Staff exclude a device token (abuse): its kept reports are deleted, later ones refused."""
+    if not reason.strip():
+        raise InvalidInput(_("Say why this device is excluded."), field="reason")
+    with transaction.atomic():
+        ExcludedDevice.objects.get_or_create(device_hash=device_hash, defaults={"reason": reason})
+        reports = CrowdReport.objects.filter(device_hash=device_hash)
+        _mark_dirty(list(reports.values_list("cell", flat=True).distinct()))
+        deleted, _by_model = reports.delete()
+    return deleted
+
+
+def _mark_dirty(cells: list[int]) -> None:
+    DirtyCell.objects.bulk_create(
+        [DirtyCell(cell=cell) for cell in set(cells)], ignore_conflicts=True, batch_size=BATCH
+    )
