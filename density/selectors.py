@@ -1,4 +1,4 @@
-"""Reads of the density domain: services on a date, trip runs and departures."""
+"""Reads of the density domain: services on a date, trip runs, departures and forecasts."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Max, Min, QuerySet
 
+from density import forecast
+from density.cells import DAY_TYPES, cell_key, day_type_and_slot
 from density.daytypes import services_running
 from density.gtfs import format_time
 from density.models import (
     Calendar,
     CalendarDate,
     CounterLink,
+    CrowdReport,
     Feed,
+    Forecast,
     Frequency,
     RouteStop,
     Stop,
@@ -244,3 +249,101 @@ def counter_readings(
             since=since, until=until, sensor=link.sensor, quantity="passengers"
         )
     ]
+
+
+# Forecasts -----------------------------------------------------------------------------------
+
+NOW_WINDOW = timedelta(minutes=20)
+
+
+def forecast_for(
+    *, route_id: int, direction_id: int, stop_id: int, at: datetime
+) -> Forecast | None:
+    """The stored forecast of the cell ``at`` falls in (its day type and quarter hour)."""
+    day, slot = day_type_and_slot(at)
+    key = cell_key(
+        route_id=route_id, direction_id=direction_id, stop_id=stop_id, day_type=day, slot=slot
+    )
+    return Forecast.objects.filter(cell=key).first()
+
+
+def line_forecasts(
+    *, route_id: int, direction_id: int, day_type: str
+) -> dict[int, dict[int, Forecast]]:
+    """The forecasts of a line direction on a day type: stop id → slot → forecast."""
+    result: dict[int, dict[int, Forecast]] = defaultdict(dict)
+    for row in Forecast.objects.filter(
+        route_id=route_id, direction_id=direction_id, day_type=day_type
+    ).order_by():
+        result[row.stop_id][row.slot] = row
+    return dict(result)
+
+
+def level_now(
+    *, route_id: int, direction_id: int, stop_id: int, at: datetime
+) -> forecast.NowLevel | None:
+    """The level at a stop now: the forecast, moved by the last 20 minutes' reports and counts
+    on the same line (when enough distinct devices sent them), see ``forecast.level_now``."""
+    stops = [
+        str(stop)
+        for stop in route_direction_stops(route_id=route_id, direction_id=direction_id).values_list(
+            "stop_id", flat=True
+        )
+    ]
+    if str(stop_id) not in stops:
+        return None
+    line = (str(route_id), direction_id)
+    network = forecast.Network({line: stops})
+    day, slot = day_type_and_slot(at)
+    engine_day = forecast.DAY_TYPES[[*DAY_TYPES].index(day)]
+    cache: dict[int, Forecast | None] = {}
+
+    def expected(cell: forecast.CellKey) -> forecast.CellForecast | None:
+        observed_day = DAY_TYPES[[*forecast.DAY_TYPES].index(forecast.DayType(cell.day_type))]
+        key = cell_key(
+            route_id=int(cell.route),
+            direction_id=cell.direction,
+            stop_id=int(cell.stop),
+            day_type=observed_day,
+            slot=cell.slot,
+        )
+        if key not in cache:
+            cache[key] = Forecast.objects.filter(cell=key).first()
+        row = cache[key]
+        return (
+            None if row is None else forecast.CellForecast(row.level, row.confidence, row.samples)
+        )
+
+    reports = []
+    for stop, level, observed_at, device in CrowdReport.objects.filter(
+        route_id=route_id,
+        direction_id=direction_id,
+        observed_at__gt=at - NOW_WINDOW,
+        observed_at__lte=at,
+    ).values_list("stop_id", "level", "observed_at", "device_hash"):
+        if str(stop) in stops:
+            report_day, report_slot = day_type_and_slot(observed_at)
+            reports.append(
+                forecast.Report(
+                    forecast.CellKey(
+                        line[0],
+                        direction_id,
+                        str(stop),
+                        forecast.DAY_TYPES[[*DAY_TYPES].index(report_day)],
+                        report_slot,
+                    ),
+                    observed_at.timestamp(),
+                    level,
+                    device,
+                )
+            )
+    return forecast.level_now(
+        forecast.CellKey(line[0], direction_id, str(stop_id), engine_day, slot),
+        at.timestamp(),
+        forecast=expected,
+        network=network,
+        calibrations={},
+        reliability={},
+        settings=forecast.ForecastSettings(k_anonymity=settings.CIVIC_DENSITY_K_ANONYMITY),
+        reports=reports,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.db.models.deletion import ProtectedError
@@ -20,9 +22,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from civic.actors import Actor
-from civic.errors import InvalidInput
+from civic.errors import CivicError, InvalidInput, NotAllowed
 from density import forecast, forecast_db, gtfs
-from density.cells import EngineNetwork
+from density.cells import EngineNetwork, cell_key, day_type_and_slot
 from density.models import (
     Agency,
     Calendar,
@@ -601,3 +603,106 @@ def _mark_dirty(cells: list[int]) -> None:
     DirtyCell.objects.bulk_create(
         [DirtyCell(cell=cell) for cell in set(cells)], ignore_conflicts=True, batch_size=BATCH
     )
+
+
+# Crowd reports -------------------------------------------------------------------------------
+
+REPEAT_WINDOW = timedelta(minutes=10)
+MAX_AGE = timedelta(hours=2)
+# A phone's clock a little ahead of the server's is not "in the future".
+CLOCK_SKEW = timedelta(minutes=2)
+RATE_WINDOW_SECONDS = 3600
+
+
+class TooManyReports(CivicError):
+    status_code = 429
+    code = "throttled"
+
+
+def device_hash_of(token: str) -> str:
+    """What is stored of a device token: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _rate_limit(key: str, limit: int) -> None:
+    cache.add(key, 0, RATE_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW_SECONDS)
+        count = 1
+    if count > limit:
+        raise TooManyReports(
+            _("You have sent many reports in the last hour. Please try again later.")
+        )
+
+
+def crowd_report_submit(
+    *,
+    actor: Actor,
+    route: Route,
+    direction: int,
+    stop: Stop,
+    level: int,
+    observed_at: datetime,
+    device_token: str,
+    ip: str = "",
+) -> CrowdReport:
+    """Record how crowded a passenger found ``route`` in ``direction`` at ``stop``.
+
+    Refuses a stop not on the line in that direction, a moment in the future or more than two
+    hours ago, and a level outside the five. A report of the same device on the same line and
+    direction within ten minutes is the same trip: it replaces the earlier one. Rate limited per
+    device and per IP address (``CIVIC_DENSITY_REPORTS_PER_HOUR``, per device and ten times that
+    per address). Nothing about the person is stored: only the device token's hash.
+    """
+    if level not in CrowdReport.Level.values:
+        raise InvalidInput(_("Choose one of the five crowding levels."), field="level")
+    if not RouteStop.objects.filter(
+        pattern__route=route, pattern__direction_id=direction, stop=stop
+    ).exists():
+        raise InvalidInput(
+            _("The stop %(stop)s is not on line %(line)s in this direction.")
+            % {"stop": stop.name or stop.gtfs_id, "line": route.short_name or route.long_name},
+            field="stop",
+        )
+    now = timezone.now()
+    if observed_at > now + CLOCK_SKEW:
+        raise InvalidInput(_("This time is in the future."), field="observed_at")
+    if observed_at < now - MAX_AGE:
+        raise InvalidInput(
+            _("Crowding can be reported up to two hours afterwards."), field="observed_at"
+        )
+    if not device_token:
+        raise InvalidInput(_("This device has no token: allow cookies."), field="device_token")
+    device_hash = device_hash_of(device_token)
+    if ExcludedDevice.objects.filter(device_hash=device_hash).exists():
+        raise NotAllowed(_("Reports from this device are no longer accepted."))
+    per_hour = getattr(settings, "CIVIC_DENSITY_REPORTS_PER_HOUR", 20)
+    _rate_limit(f"density:reports:device:{device_hash}", per_hour)
+    if ip:
+        _rate_limit(f"density:reports:ip:{ip}", per_hour * 10)
+    day, slot = day_type_and_slot(observed_at)
+    with transaction.atomic():
+        repeats = CrowdReport.objects.select_for_update().filter(
+            device_hash=device_hash,
+            route=route,
+            direction_id=direction,
+            observed_at__gt=observed_at - REPEAT_WINDOW,
+            observed_at__lt=observed_at + REPEAT_WINDOW,
+        )
+        _mark_dirty(list(repeats.values_list("cell", flat=True)))
+        repeats.delete()
+        return CrowdReport.objects.create(
+            route=route,
+            direction_id=direction,
+            stop=stop,
+            level=level,
+            observed_at=observed_at,
+            channel=actor.channel,
+            device_hash=device_hash,
+            device=forecast.device_id(device_hash),
+            cell=cell_key(
+                route_id=route.pk, direction_id=direction, stop_id=stop.pk, day_type=day, slot=slot
+            ),
+        )
