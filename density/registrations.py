@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
 
-from civic.registry import PeriodicTask, SeedStep, register_periodic_task, register_seed_step
+from civic.registry import (
+    ApiScope,
+    PeriodicTask,
+    SeedStep,
+    register_api_scope,
+    register_periodic_task,
+    register_seed_step,
+)
 from consent.models import LegalBasis
 from consent.registry import PurposeSpec, register_purpose
 
@@ -14,6 +22,7 @@ def register() -> None:
 
     # After the city (its map centre) and before the sensors that count passengers.
     register_seed_step(SeedStep(name="density", run=seed_density, order=40))
+    register_api_scope(ApiScope("density", _("Passenger density (crowd reports from apps)")))
     register_periodic_task(
         PeriodicTask("density-forecast-rebuild", "density.tasks.forecast_rebuild_task", 300.0)
     )
