@@ -1,9 +1,10 @@
 from django.urls import URLPattern, URLResolver, path
 
-from density import api
+from density import api, views
 
 app_name = "density"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/density/forecast/", api.ForecastApi.as_view(), name="api_forecast"),
+    path("gtfs-rt/occupancy.pb", views.gtfs_rt_occupancy, name="gtfs_rt_occupancy"),
     path("api/density/reports/", api.CrowdReportCreateApi.as_view(), name="api_reports"),
 ]
