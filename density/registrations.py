@@ -18,10 +18,12 @@ from consent.registry import PurposeSpec, register_purpose
 
 
 def register() -> None:
-    from density.seed import seed_density
+    from density.seed import seed_density, seed_density_crowds
 
     # After the city (its map centre) and before the sensors that count passengers.
     register_seed_step(SeedStep(name="density", run=seed_density, order=40))
+    # After the sensors: it registers the demo's passenger counters through sensors' service.
+    register_seed_step(SeedStep(name="density-crowds", run=seed_density_crowds, order=60))
     register_api_scope(ApiScope("density", _("Passenger density (crowd reports from apps)")))
     register_periodic_task(
         PeriodicTask("density-forecast-rebuild", "density.tasks.forecast_rebuild_task", 300.0)
