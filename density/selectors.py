@@ -347,3 +347,130 @@ def level_now(
         settings=forecast.ForecastSettings(k_anonymity=settings.CIVIC_DENSITY_K_ANONYMITY),
         reports=reports,
     )
+
+
+# Pages ---------------------------------------------------------------------------------------
+
+FIRST_HOUR, LAST_HOUR = 5, 24
+
+
+@dataclass(frozen=True)
+class StopRow:
+    stop: Stop
+    hours: list[int | None]  # the rounded expected level of each hour, None: not enough data
+    now: int | None
+
+
+def line_day_table(
+    *, route_id: int, direction_id: int, day_type: str, at: datetime | None = None
+) -> list[StopRow]:
+    """Each stop of a line direction, in order, with its expected level hour by hour (the mean
+    of the hour's quarters) and, when ``at`` is given, the level now."""
+    forecasts = line_forecasts(route_id=route_id, direction_id=direction_id, day_type=day_type)
+    rows = []
+    for route_stop in route_direction_stops(route_id=route_id, direction_id=direction_id):
+        slots = forecasts.get(route_stop.stop_id, {})
+        hours: list[int | None] = []
+        for hour in range(FIRST_HOUR, LAST_HOUR):
+            levels = [slots[s].level for s in range(hour * 4, hour * 4 + 4) if s in slots]
+            hours.append(forecast.rounded_level(sum(levels) / len(levels)) if levels else None)
+        now = None
+        if at is not None:
+            level = level_now(
+                route_id=route_id, direction_id=direction_id, stop_id=route_stop.stop_id, at=at
+            )
+            now = level.rounded if level else None
+        rows.append(StopRow(stop=route_stop.stop, hours=hours, now=now))
+    return rows
+
+
+@dataclass(frozen=True)
+class RatedDeparture:
+    departure: Departure
+    level: int | None
+    quieter: bool = False
+
+
+def departures_with_levels(
+    *,
+    stop: Stop,
+    since: datetime,
+    until: datetime,
+    route_id: int | None = None,
+    direction_id: int | None = None,
+) -> list[RatedDeparture]:
+    """The departures from ``stop`` in [since, until) (of one line direction), each with the
+    expected level when leaving the stop."""
+    result = []
+    for departure in departures_from(stop=stop, since=since, until=until):
+        run = departure.run
+        if route_id is not None and run.route_id != route_id:
+            continue
+        if direction_id is not None and run.direction_id != direction_id:
+            continue
+        row = forecast_for(
+            route_id=run.route_id, direction_id=run.direction_id, stop_id=stop.pk, at=departure.at
+        )
+        result.append(RatedDeparture(departure, forecast.rounded_level(row.level) if row else None))
+    return result
+
+
+def quieter_departures(
+    *, stop: Stop, route_id: int, direction_id: int, at: datetime
+) -> tuple[RatedDeparture | None, list[RatedDeparture]]:
+    """The departure nearest to ``at`` and every departure within ±30 minutes, those expected
+    quieter than the nearest one marked."""
+    window = timedelta(minutes=30)
+    rated = departures_with_levels(
+        stop=stop,
+        since=at - window,
+        until=at + window,
+        route_id=route_id,
+        direction_id=direction_id,
+    )
+    if not rated:
+        return None, []
+    nearest = min(rated, key=lambda r: abs((r.departure.at - at).total_seconds()))
+    if nearest.level is None:
+        return nearest, rated
+    return nearest, [
+        RatedDeparture(r.departure, r.level, r.level is not None and r.level < nearest.level)
+        for r in rated
+    ]
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    reports: int
+    mean_absolute_error: float | None
+    exact_share: float | None
+
+
+def forecast_accuracy(*, since: datetime, route_id: int | None = None) -> Accuracy:
+    """How far the current forecasts are from the reports made since ``since`` (in levels),
+    and how often they name the same level."""
+    reports = CrowdReport.objects.filter(observed_at__gte=since)
+    if route_id is not None:
+        reports = reports.filter(route_id=route_id)
+    pairs = list(reports.values_list("cell", "level"))
+    levels = (
+        dict(
+            Forecast.objects.filter(cell__in={cell for cell, _level in pairs}).values_list(
+                "cell", "level"
+            )
+        )
+        if len(pairs) < 20_000
+        else {}
+    )
+    errors = [
+        (abs(levels[cell] - level), forecast.rounded_level(levels[cell]) == level)
+        for cell, level in pairs
+        if cell in levels
+    ]
+    if not errors:
+        return Accuracy(0, None, None)
+    return Accuracy(
+        len(errors),
+        sum(e for e, _exact in errors) / len(errors),
+        sum(1 for _e, exact in errors if exact) / len(errors),
+    )

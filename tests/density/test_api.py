@@ -73,7 +73,11 @@ def test_it_says_when_a_cell_has_too_little_data(client: Client, tram: Route) ->
 
 
 def test_it_answers_a_structured_error_for_an_unknown_line(client: Client, tram: Route) -> None:
-    response = client.get("/api/density/forecast/", {"route": "T9", "stop": "GARE", "direction": 0})
+    response = client.get(
+        "/api/density/forecast/",
+        {"route": "T9", "stop": "GARE", "direction": 0},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert response.status_code == 404
     assert response.json()["error"]["fields"] == {"route": ["This line does not exist."]}
@@ -89,7 +93,13 @@ def post(client: Client, key: str | None, **data: Any) -> Any:
     headers = {"HTTP_AUTHORIZATION": f"Api-Key {key}"} if key else {}
     body = {"route": "T1", "direction": 0, "stop": "HDV", "level": 2, "device_token": "abc"}
     body.update(data)
-    return client.post("/api/density/reports/", body, content_type="application/json", **headers)
+    return client.post(
+        "/api/density/reports/",
+        body,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **headers,
+    )
 
 
 def test_it_takes_an_apps_crowd_report_with_a_density_key(client: Client, tram: Route) -> None:
