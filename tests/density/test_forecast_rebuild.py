@@ -21,7 +21,7 @@ from density.models import (
     RouteStop,
 )
 from density.seed import seed_density
-from density.tasks import forecast_rebuild_task
+from density.tasks import forecast_nightly_task, forecast_rebuild_task
 from sensors.models import Sensor
 from sensors.storage import readings_write
 
@@ -130,3 +130,20 @@ def test_it_gives_exactly_the_full_rebuild_after_incremental_ones(network: Any) 
     assert len(full[0]) == len(incremental[0])
     assert full[1] == incremental[1]
     assert full[0] == incremental[0]
+
+
+def test_it_folds_reports_past_retention_nightly_and_keeps_what_they_taught(network: Any) -> None:
+    route, direction, stops = network[0]
+    old = timezone.now() - timedelta(days=120)
+    for device in range(6):
+        add_report(
+            route=route, direction=direction, stop=stops[1], level=4, at=old, device=f"d{device}"
+        )
+    forecast_rebuild_task()
+    before = stored()[0]
+
+    forecast_nightly_task()
+
+    assert not CrowdReport.objects.exists()
+    assert CellStatistic.objects.filter(archived=True).exists()
+    assert [row[1] for row in stored()[0]] == [row[1] for row in before]
