@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from density import forecast
+from density.bulk import insert_rows
 from density.cells import Cell, EngineNetwork, cell_key, day_type_and_slot
 from density.models import (
     CellStatistic,
@@ -27,7 +28,6 @@ from density.models import RouteType as RT
 from sensors.selectors import readings_between
 
 CHUNK = 5000
-BATCH = 5000
 # Until counters are calibrated against reports, a full vehicle is "maximum": typical
 # capacities (seated and standing) by GTFS route type.
 CAPACITY_BY_ROUTE_TYPE: dict[int, float] = {
@@ -227,24 +227,36 @@ def statistics_replace(
     else:
         for part in chunks(cells):
             stored.filter(cell__in=part).delete()
-    keys = net.keys(table.codes)
-    CellStatistic.objects.bulk_create(
+    keys = net.keys(table.codes).tolist()
+    insert_rows(
+        CellStatistic,
+        [
+            "cell",
+            "archived",
+            "top",
+            "decayed",
+            "counts",
+            "devices",
+            "first_devices",
+            "counter_mean",
+            "counter_strength",
+            "counter_readings",
+        ],
         (
-            CellStatistic(
-                cell=int(keys[i]),
-                archived=archived,
-                top=float(table.top[i]) if np.isfinite(table.top[i]) else None,
-                decayed=table.decayed[i].astype(np.float64).tobytes(),
-                counts=table.counts[i].astype(np.float64).tobytes(),
-                devices=int(table.devices[i]),
-                first_devices=table.first_devices[i].astype(np.int64).tobytes(),
-                counter_mean=float(table.counter_mean[i]),
-                counter_strength=float(table.counter_strength[i]),
-                counter_readings=int(table.counter_readings[i]),
+            (
+                keys[i],
+                archived,
+                float(table.top[i]) if np.isfinite(table.top[i]) else None,
+                table.decayed[i].astype(np.float64).tobytes(),
+                table.counts[i].astype(np.float64).tobytes(),
+                int(table.devices[i]),
+                table.first_devices[i].astype(np.int64).tobytes(),
+                float(table.counter_mean[i]),
+                float(table.counter_strength[i]),
+                int(table.counter_readings[i]),
             )
             for i in range(len(table))
         ),
-        batch_size=BATCH,
     )
 
 
@@ -257,24 +269,38 @@ def forecasts_replace(
     else:
         for part in chunks(cells):
             stored.filter(cell__in=part).delete()
-    keys = net.keys(arrays.codes)
+    keys = net.keys(arrays.codes).tolist()
     rows = []
-    for i, key in enumerate(keys.tolist()):
+    for i, key in enumerate(keys):
         cell = Cell.of(key)
         rows.append(
-            Forecast(
-                cell=key,
-                route_id=cell.route_id,
-                direction_id=cell.direction_id,
-                stop_id=cell.stop_id,
-                day_type=cell.day_type,
-                slot=cell.slot,
-                level=float(arrays.level[i]),
-                confidence=float(arrays.confidence[i]),
-                samples=int(arrays.samples[i]),
+            (
+                key,
+                cell.route_id,
+                cell.direction_id,
+                cell.stop_id,
+                str(cell.day_type),
+                cell.slot,
+                float(arrays.level[i]),
+                float(arrays.confidence[i]),
+                int(arrays.samples[i]),
             )
         )
-    Forecast.objects.bulk_create(rows, batch_size=BATCH)
+    insert_rows(
+        Forecast,
+        [
+            "cell",
+            "route_id",
+            "direction_id",
+            "stop_id",
+            "day_type",
+            "slot",
+            "level",
+            "confidence",
+            "samples",
+        ],
+        rows,
+    )
 
 
 def calibrations() -> dict[str, forecast.Calibration]:

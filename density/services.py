@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from civic.actors import Actor
 from civic.errors import CivicError, InvalidInput, NotAllowed
 from density import forecast, forecast_db, gtfs
+from density.bulk import insert_rows as _insert
 from density.cells import EngineNetwork, cell_key, day_type_and_slot
 from density.models import (
     Agency,
@@ -434,24 +435,6 @@ def _sync(
     return mapping, TableCount(
         total=len(mapping), created=len(wanted - existing.keys()), removed=len(stale)
     )
-
-
-def _insert(model: type[models.Model], columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """Insert plain rows, skipping model instances: tens of thousands of stop times per feed.
-
-    COPY on PostgreSQL, one prepared INSERT on SQLite.
-    """
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            values = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({names}) VALUES ({values})"  # noqa: S608 (our own names)
-            cursor.executemany(sql, list(rows))
 
 
 def _keys(scope: models.QuerySet[Any], key: list[str]) -> dict[tuple[Hashable, ...], int]:
