@@ -661,7 +661,7 @@ def crowd_report_submit(
     device_hash = device_hash_of(device_token)
     if ExcludedDevice.objects.filter(device_hash=device_hash).exists():
         raise NotAllowed(_("Reports from this device are no longer accepted."))
-    per_hour = getattr(settings, "CIVIC_DENSITY_REPORTS_PER_HOUR", 20)
+    per_hour = settings.CIVIC_DENSITY_REPORTS_PER_HOUR
     _rate_limit(f"density:reports:device:{device_hash}", per_hour)
     if ip:
         _rate_limit(f"density:reports:ip:{ip}", per_hour * 10)

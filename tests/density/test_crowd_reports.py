@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civic.actors import Actor, Channel
 from civic.errors import InvalidInput, NotAllowed
@@ -18,6 +19,12 @@ from density.seed import seed_density
 pytestmark = pytest.mark.django_db
 
 WEB = Actor(channel=Channel.WEB)
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

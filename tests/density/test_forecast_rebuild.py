@@ -147,3 +147,25 @@ def test_it_folds_reports_past_retention_nightly_and_keeps_what_they_taught(netw
     assert not CrowdReport.objects.exists()
     assert CellStatistic.objects.filter(archived=True).exists()
     assert [row[1] for row in stored()[0]] == [row[1] for row in before]
+
+
+@pytest.mark.parametrize(("devices", "published"), [(2, False), (3, True)], ids=["k-1", "k"])
+def test_it_publishes_a_cell_only_from_k_devices_as_the_setting_says(
+    network: Any, settings: Any, devices: int, published: bool
+) -> None:
+    settings.CIVIC_DENSITY_K_ANONYMITY = 3
+    route, direction, stops = network[0]
+    at = timezone.now() - timedelta(days=2)
+    for report in range(6):
+        add_report(
+            route=route,
+            direction=direction,
+            stop=stops[1],
+            level=3,
+            at=at,
+            device=f"d{report % devices}",
+        )
+
+    services.forecast_rebuild()
+
+    assert Forecast.objects.exists() is published
