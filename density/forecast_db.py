@@ -16,7 +16,15 @@ from django.db import connection
 
 from density import forecast
 from density.bulk import insert_rows
-from density.cells import Cell, EngineNetwork, cell_key, day_type_and_slot
+from density.cells import (
+    DAY_TYPE_BITS,
+    DAY_TYPES,
+    SLOT_BITS,
+    STOP_BITS,
+    EngineNetwork,
+    cell_key,
+    day_type_and_slot,
+)
 from density.models import (
     CellStatistic,
     CounterLink,
@@ -28,6 +36,8 @@ from density.models import RouteType as RT
 from sensors.selectors import readings_between
 
 CHUNK = 5000
+# Past this many cells, reading the whole statistics table is faster than picking rows.
+PARTIAL_LOAD_LIMIT = 200_000
 # Until counters are calibrated against reports, a full vehicle is "maximum": typical
 # capacities (seated and standing) by GTFS route type.
 CAPACITY_BY_ROUTE_TYPE: dict[int, float] = {
@@ -150,20 +160,18 @@ def counter_arrays(
     )
 
 
-def counter_changes(
-    net: EngineNetwork, rows: list[tuple[int, float, float]], table: forecast.CellTable
-) -> list[int]:
+def counter_changes(rows: list[tuple[int, float, float]]) -> list[int]:
     """Cells whose number of counter readings is not the stored one: readings arrive late and in
     batches, and old ones are dropped, so their time says nothing of what is new."""
     counted: dict[int, int] = {}
     for key, _time, _passengers in rows:
         counted[key] = counted.get(key, 0) + 1
-    stored = dict(zip(net.keys(table.codes).tolist(), table.counter_readings.tolist(), strict=True))
-    return [
-        key
-        for key in set(counted) | {key for key, count in stored.items() if count}
-        if counted.get(key, 0) != stored.get(key, 0)
-    ]
+    stored = dict(
+        CellStatistic.objects.filter(archived=False, counter_readings__gt=0).values_list(
+            "cell", "counter_readings"
+        )
+    )
+    return [key for key in set(counted) | set(stored) if counted.get(key, 0) != stored.get(key, 0)]
 
 
 def all_counter_rows(now: datetime) -> list[tuple[int, float, float]]:
@@ -269,23 +277,26 @@ def forecasts_replace(
     else:
         for part in chunks(cells):
             stored.filter(cell__in=part).delete()
-    keys = net.keys(arrays.codes).tolist()
-    rows = []
-    for i, key in enumerate(keys):
-        cell = Cell.of(key)
-        rows.append(
-            (
-                key,
-                cell.route_id,
-                cell.direction_id,
-                cell.stop_id,
-                str(cell.day_type),
-                cell.slot,
-                float(arrays.level[i]),
-                float(arrays.confidence[i]),
-                int(arrays.samples[i]),
-            )
-        )
+    keys = net.keys(arrays.codes)
+    slot = keys & ((1 << SLOT_BITS) - 1)
+    day = (keys >> SLOT_BITS) & ((1 << DAY_TYPE_BITS) - 1)
+    line_stop = keys >> (SLOT_BITS + DAY_TYPE_BITS)
+    stop = line_stop & ((1 << STOP_BITS) - 1)
+    direction = (line_stop >> STOP_BITS) & 1
+    route = line_stop >> (STOP_BITS + 1)
+    day_names = np.array([str(value) for value in DAY_TYPES], dtype=object)[day]
+    rows = zip(
+        keys.tolist(),
+        route.tolist(),
+        direction.tolist(),
+        stop.tolist(),
+        day_names.tolist(),
+        slot.tolist(),
+        arrays.level.astype(np.float64).tolist(),
+        arrays.confidence.astype(np.float64).tolist(),
+        arrays.samples.astype(np.int64).tolist(),
+        strict=True,
+    )
     insert_rows(
         Forecast,
         [

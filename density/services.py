@@ -482,17 +482,26 @@ def forecast_rebuild(*, full: bool = False, recalibrate: bool = False) -> Rebuil
                 pk__gt=last.last_report_id, pk__lte=last_report_id
             ).values_list("cell", flat=True)
             counter_rows = forecast_db.all_counter_rows(started)
-            table = forecast_db.statistics(net, archived=False)
             keys = np.unique(
-                np.array(
-                    [*new_cells, *dirty, *forecast_db.counter_changes(net, counter_rows, table)],
-                    np.int64,
-                )
+                np.array([*new_cells, *dirty, *forecast_db.counter_changes(counter_rows)], np.int64)
             )
             codes, known = net.codes(keys)
             touched = np.sort(codes[known])
             keys = keys[known]
             key_list = keys.tolist()
+            # The forecasts to redo read the statistics of their own neighbours only.
+            needed = (
+                net.network.neighbourhood(net.network.neighbourhood(touched, engine), engine)
+                if len(touched)
+                else touched
+            )
+            table = forecast_db.statistics(
+                net,
+                archived=False,
+                cells=None
+                if recalibrate or len(needed) > forecast_db.PARTIAL_LOAD_LIMIT
+                else net.keys(needed).tolist(),
+            )
             fresh = forecast.cell_statistics(
                 forecast_db.report_arrays(net, forecast_db.report_rows(cells=key_list)),
                 forecast_db.counter_arrays(net, counter_rows, cells=keys),
