@@ -59,6 +59,31 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
+def delete_cells(
+    model: type[CellStatistic] | type[Forecast],
+    cells: Sequence[int] | None,
+    *,
+    archived: bool | None = None,
+) -> None:
+    """Delete ``model``'s rows of ``cells`` (None: all of them), archived or not (statistics)."""
+    where: dict[str, Any] = {} if archived is None else {"archived": archived}
+    scope = model.objects.filter(**where)
+    if cells is None:
+        scope.delete()
+    elif connection.vendor == "postgresql":
+        # An array parameter: an IN list of a hundred thousand cells costs more to build.
+        sql = f"DELETE FROM {model._meta.db_table} WHERE cell = ANY(%s)"  # noqa: S608
+        params: list[Any] = [list(cells)]
+        if archived is not None:
+            sql += " AND archived = %s"
+            params.append(archived)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    else:
+        for part in chunks(cells):
+            scope.filter(cell__in=part).delete()
+
+
 def _empty_reports() -> forecast.ReportArrays:
     return forecast.ReportArrays(
         np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -196,9 +221,19 @@ def statistics(
         "counter_readings",
     )
     rows: list[Any] = []
-    for part in chunks(cells) if cells is not None else [None]:
-        scoped = queryset if part is None else queryset.filter(cell__in=part)
-        rows += list(scoped.values_list(*fields))
+    if connection.vendor == "postgresql":
+        # One query with an array parameter: an IN list of this size costs more to build.
+        sql = f"SELECT {', '.join(fields)} FROM {CellStatistic._meta.db_table} WHERE archived = %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            if cells is None:
+                cursor.execute(sql, [archived])
+            else:
+                cursor.execute(sql + " AND cell = ANY(%s)", [archived, list(cells)])
+            rows = cursor.fetchall()
+    else:
+        for part in chunks(cells) if cells is not None else [None]:
+            scoped = queryset if part is None else queryset.filter(cell__in=part)
+            rows += list(scoped.values_list(*fields))
     table = forecast.CellTable.empty(k)
     if not rows:
         return table
@@ -229,12 +264,7 @@ def statistics_replace(
     cells: Sequence[int] | None,
 ) -> None:
     """Store ``table`` in place of the statistics of ``cells`` (None: all of them)."""
-    stored = CellStatistic.objects.filter(archived=archived)
-    if cells is None:
-        stored.delete()
-    else:
-        for part in chunks(cells):
-            stored.filter(cell__in=part).delete()
+    delete_cells(CellStatistic, cells, archived=archived)
     keys = net.keys(table.codes).tolist()
     insert_rows(
         CellStatistic,
@@ -271,12 +301,7 @@ def statistics_replace(
 def forecasts_replace(
     net: EngineNetwork, arrays: forecast.ForecastArrays, *, cells: Sequence[int] | None
 ) -> None:
-    stored = Forecast.objects.all()
-    if cells is None:
-        stored.delete()
-    else:
-        for part in chunks(cells):
-            stored.filter(cell__in=part).delete()
+    delete_cells(Forecast, cells)
     keys = net.keys(arrays.codes)
     slot = keys & ((1 << SLOT_BITS) - 1)
     day = (keys >> SLOT_BITS) & ((1 << DAY_TYPE_BITS) - 1)
