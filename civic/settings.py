@@ -450,6 +450,14 @@ CIVIC_SENSORS_MAX_AGE_DAYS = env_int("CIVIC_SENSORS_MAX_AGE_DAYS", 30)
 CIVIC_SENSORS_RAW_RETENTION_DAYS = env_int("CIVIC_SENSORS_RAW_RETENTION_DAYS", 400)
 CIVIC_SENSORS_PARTITIONS_AHEAD = env_int("CIVIC_SENSORS_PARTITIONS_AHEAD", 3)  # months
 
+# --- Density ------------------------------------------------------------------------------
+# A forecast cell uses crowd reports only when this many distinct devices are behind them.
+CIVIC_DENSITY_K_ANONYMITY = env_int("CIVIC_DENSITY_K_ANONYMITY", 5)
+# Raw crowd reports are folded into per-cell totals and deleted after this many days.
+CIVIC_DENSITY_RAW_RETENTION_DAYS = env_int("CIVIC_DENSITY_RAW_RETENTION_DAYS", 90)
+# Crowd reports a device may send per hour (an IP address: ten times as many).
+CIVIC_DENSITY_REPORTS_PER_HOUR = env_int("CIVIC_DENSITY_REPORTS_PER_HOUR", 20)
+
 # --- Civic ----------------------------------------------------------------------------------
 # The public address of the site, for links in emails (no request is at hand in a worker).
 CIVIC_SITE_URL = (

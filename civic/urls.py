@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("sensors.urls")),
     path("", include("assist.urls")),
+    path("", include("density.urls")),
 ]
 
 if settings.DEBUG:

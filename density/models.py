@@ -375,3 +375,169 @@ class CounterLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sensor} → {self.route}"
+
+
+class CrowdReport(models.Model):
+    """How crowded a passenger found a line at a stop: anonymous by construction.
+
+    No account is ever stored: only the hash of a rotating device token (a cookie renewed every
+    90 days), used for rate limits, repeats and counting distinct contributors, never published.
+    Raw rows are folded into per-cell totals and deleted after ``CIVIC_DENSITY_RAW_RETENTION_DAYS``.
+    """
+
+    class Level(models.IntegerChoices):
+        LOW = 1, _("Low: seats free")
+        AVERAGE = 2, _("Average: no seats, a few standing")
+        HIGH = 3, _("High: many standing")
+        VERY_HIGH = 4, _("Very high: packed")
+        MAXIMUM = 5, _("Maximum: hard to get on")
+
+    route = models.ForeignKey(
+        Route, verbose_name=_("line"), on_delete=models.CASCADE, related_name="crowd_reports"
+    )
+    direction_id = models.PositiveSmallIntegerField(_("direction"))
+    stop = models.ForeignKey(
+        Stop, verbose_name=_("stop"), on_delete=models.CASCADE, related_name="crowd_reports"
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    observed_at = models.DateTimeField(_("observed at"))
+    channel = models.CharField(_("channel"), max_length=16)
+    device_hash = models.CharField(_("device (hashed)"), max_length=64, db_index=True)
+    # The engine's number for the device (a hash of the hash), so a rebuild hashes nothing.
+    device = models.BigIntegerField(_("device number"))
+    # The forecast cell (line, stop, day type, quarter hour), see density.cells.
+    cell = models.BigIntegerField(_("cell"), db_index=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-observed_at"]
+        verbose_name = _("crowd report")
+        verbose_name_plural = _("crowd reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5), name="density_crowd_report_level"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["observed_at"]),
+            models.Index(fields=["route", "direction_id", "observed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.stop} {self.level}"
+
+
+class ExcludedDevice(models.Model):
+    """A device token whose reports staff excluded (abuse): they are deleted and refused."""
+
+    device_hash = models.CharField(_("device (hashed)"), max_length=64, unique=True)
+    reason = models.TextField(_("reason"))
+    excluded_at = models.DateTimeField(_("excluded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("excluded device")
+        verbose_name_plural = _("excluded devices")
+
+    def __str__(self) -> str:
+        return self.device_hash[:12]
+
+
+class Forecast(models.Model):
+    """The expected crowding of one cell: line direction, stop, day type and quarter hour."""
+
+    cell = models.BigIntegerField(_("cell"), unique=True)
+    route = models.ForeignKey(
+        Route, verbose_name=_("line"), on_delete=models.CASCADE, related_name="forecasts"
+    )
+    direction_id = models.PositiveSmallIntegerField(_("direction"))
+    stop = models.ForeignKey(
+        Stop, verbose_name=_("stop"), on_delete=models.CASCADE, related_name="forecasts"
+    )
+    day_type = models.CharField(_("day type"), max_length=16)
+    slot = models.PositiveSmallIntegerField(_("quarter hour"))
+    level = models.FloatField(_("expected level"))
+    confidence = models.FloatField(_("confidence"))
+    samples = models.PositiveIntegerField(_("reports and counts"))
+
+    class Meta:
+        ordering = ["route", "direction_id", "day_type", "slot", "stop"]
+        verbose_name = _("forecast")
+        verbose_name_plural = _("forecasts")
+        indexes = [models.Index(fields=["route", "direction_id", "day_type", "slot"])]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.stop} {self.day_type} {self.slot}: {self.level:.1f}"
+
+
+class CellStatistic(models.Model):
+    """The engine's sufficient statistics of one cell (``forecast.CellTable``'s row), so an
+    incremental rebuild recomputes only the cells that changed. ``archived`` rows hold what
+    reports past retention taught (no device ids), the others every kept observation."""
+
+    cell = models.BigIntegerField(_("cell"))
+    archived = models.BooleanField(_("archived"), default=False)
+    top = models.FloatField(null=True)  # None: no report (minus infinity in the engine)
+    decayed = models.BinaryField()  # five float64
+    counts = models.BinaryField()  # five float64
+    devices = models.PositiveIntegerField()
+    first_devices = models.BinaryField()  # k int64
+    counter_mean = models.FloatField(default=0.0)
+    counter_strength = models.FloatField(default=0.0)
+    counter_readings = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("cell statistic")
+        verbose_name_plural = _("cell statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["archived", "cell"], name="density_cell_statistic")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.cell)
+
+
+class DirtyCell(models.Model):
+    """A cell that lost data (a replaced, excluded or folded report) since the last rebuild;
+    new reports are found by id, so only removals are written here."""
+
+    cell = models.BigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return str(self.cell)
+
+
+class RouteCalibration(models.Model):
+    """Passengers counted → level for one route, learned nightly from counters and reports."""
+
+    route = models.OneToOneField(Route, on_delete=models.CASCADE, related_name="calibration")
+    intercept = models.FloatField()
+    slope = models.FloatField()
+    fitted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("counter calibration")
+        verbose_name_plural = _("counter calibrations")
+
+    def __str__(self) -> str:
+        return f"{self.route}: {self.intercept} + {self.slope} * passengers"
+
+
+class ForecastRun(models.Model):
+    """One rebuild: how far it read (the watermarks of the next incremental run) and its cost."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), auto_now_add=True)
+    full = models.BooleanField(_("full"))
+    last_report_id = models.BigIntegerField(_("last report read"))
+    counters_until = models.DateTimeField(_("counter readings until"))
+    cells_recomputed = models.PositiveIntegerField(_("cells recomputed"))
+    forecasts = models.PositiveIntegerField(_("forecasts"))
+    seconds = models.FloatField(_("duration (s)"))
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("forecast run")
+        verbose_name_plural = _("forecast runs")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'full' if self.full else 'incremental'}"

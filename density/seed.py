@@ -8,19 +8,27 @@ tram timetables are published), the buses by explicit trips; the tram's last run
 from __future__ import annotations
 
 import csv
+import math
+import random
 import tempfile
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO
 
 from django.utils import timezone
 
-from civic.actors import Actor
+from civic.actors import Actor, Channel
 from civic.city import city
-from density.daytypes import french_public_holidays
+from density.cells import cell_key, day_type_and_slot
+from density.daytypes import DayType, day_type, french_public_holidays
+from density.forecast import device_id
 from density.gtfs import format_time
-from density.services import gtfs_import
+from density.models import CounterLink, CrowdReport, Feed, Route, RoutePattern, Stop
+from density.selectors import route_direction_stops
+from density.services import device_hash_of, forecast_rebuild, gtfs_import
+from sensors.services import sensor_register
+from sensors.storage import readings_write
 
 FEED_CODE = "demo-city"
 AGENCY = ("civic-mobilites", "Civic Mobilités", "https://civic.example/mobilites", "fr")
@@ -194,3 +202,149 @@ def seed_density(*, stdout: IO[str]) -> None:
         f"Density: demo network of {counts['routes'].total} lines, {counts['stops'].total} stops, "
         f"{counts['trips'].total} trips\n"
     )
+
+
+# A simulated month of crowd reports and counter readings -------------------------------------
+
+SIMULATED_DAYS = 30
+CONTRIBUTORS = 60
+COUNTERS = [("demo-apc-t1-hdv", "T1", 0, "HDV"), ("demo-apc-t1-gare", "T1", 1, "GARE")]
+TRAM_CAPACITY = 200.0
+REPORTS_PER_DAY = {DayType.WEEKDAY: 70, DayType.SATURDAY: 35, DayType.SUNDAY_HOLIDAY: 18}
+
+
+def true_level(*, kind: DayType, minutes: float, position: int, stops: int, tram: bool) -> float:
+    """The demo's true crowding: commuting peaks on weekdays, a busy Saturday afternoon, a
+    quiet Sunday; the middle of a line busier than its ends, the tram busier than the buses."""
+    hour = minutes / 60
+    if kind == DayType.WEEKDAY:
+        base = (
+            1.3
+            + 2.6 * math.exp(-(((hour - 8.0) / 1.0) ** 2))
+            + 2.1 * math.exp(-(((hour - 17.6) / 1.3) ** 2))
+            + 0.6 * math.exp(-(((hour - 12.5) / 1.2) ** 2))
+        )
+    elif kind == DayType.SATURDAY:
+        base = 1.2 + 1.8 * math.exp(-(((hour - 15.5) / 2.5) ** 2))
+    else:
+        base = 1.1 + 0.7 * math.exp(-(((hour - 16.0) / 2.5) ** 2))
+    middle = 1 - abs(position - (stops - 1) / 2) / max((stops - 1) / 2, 1)
+    level = base * (0.75 + 0.35 * middle) * (1.0 if tram else 0.85)
+    return min(5.0, max(1.0, level))
+
+
+def seed_density_crowds(*, stdout: IO[str]) -> None:
+    """Add a month of simulated crowd reports and passenger counts to the demo network, then
+    rebuild the forecasts, so line pages, the API and the GTFS-Realtime feed have content.
+
+    Idempotent: a network that already has reports gets none added (its forecast is rebuilt).
+    """
+    feed = Feed.objects.filter(code=FEED_CODE).first()
+    if feed is None:
+        return
+    rng = random.Random(2026)
+    now = timezone.now().replace(second=0, microsecond=0)
+    lines = {
+        (route_id, direction): [
+            row.stop for row in route_direction_stops(route_id=route_id, direction_id=direction)
+        ]
+        for route_id, direction in RoutePattern.objects.filter(route__feed=feed).values_list(
+            "route_id", "direction_id"
+        )
+    }
+    types = dict(Route.objects.filter(feed=feed).values_list("pk", "route_type"))
+    if not CrowdReport.objects.filter(route__feed=feed).exists():
+        reports = []
+        for back in range(SIMULATED_DAYS, -1, -1):
+            day = timezone.localdate(now) - timedelta(days=back)
+            kind = day_type(day)
+            for (route_id, direction), stops in lines.items():
+                for _ in range(REPORTS_PER_DAY[kind]):
+                    minutes = rng.uniform(6 * 60, 23 * 60)
+                    at = timezone.make_aware(
+                        datetime.combine(day, time()) + timedelta(minutes=minutes)
+                    )
+                    if at > now:
+                        continue
+                    position = rng.randrange(len(stops))
+                    truth = true_level(
+                        kind=kind,
+                        minutes=minutes,
+                        position=position,
+                        stops=len(stops),
+                        tram=types[route_id] == 0,
+                    )
+                    level = min(5, max(1, round(truth + rng.gauss(0, 0.6))))
+                    token = f"demo-device-{rng.randrange(CONTRIBUTORS)}"
+                    reports.append(
+                        _report(route_id, direction, stops[position].pk, level, at, token)
+                    )
+        CrowdReport.objects.bulk_create(reports, batch_size=2000)
+        stdout.write(
+            f"Density: {len(reports)} simulated crowd reports over {SIMULATED_DAYS} days\n"
+        )
+    _seed_counters(feed=feed, rng=rng, now=now, lines=lines)
+    run = forecast_rebuild(full=True, recalibrate=True).run
+    stdout.write(f"Density: {run.forecasts} forecast cells\n")
+
+
+def _report(
+    route_id: int, direction: int, stop_id: int, level: int, at: datetime, token: str
+) -> CrowdReport:
+    device_hash = device_hash_of(token)
+    day, slot = day_type_and_slot(at)
+    return CrowdReport(
+        route_id=route_id,
+        direction_id=direction,
+        stop_id=stop_id,
+        level=level,
+        observed_at=at,
+        channel=Channel.SYSTEM,
+        device_hash=device_hash,
+        device=device_id(device_hash),
+        cell=cell_key(
+            route_id=route_id, direction_id=direction, stop_id=stop_id, day_type=day, slot=slot
+        ),
+    )
+
+
+def _seed_counters(
+    *, feed: Feed, rng: random.Random, now: datetime, lines: dict[tuple[int, int], list[Stop]]
+) -> None:
+    """Two automatic passenger counters at tram stops, a reading every quarter hour."""
+    for device, route_gtfs, direction, stop_gtfs in COUNTERS:
+        route = Route.objects.get(feed=feed, gtfs_id=route_gtfs)
+        stop = Stop.objects.get(feed=feed, gtfs_id=stop_gtfs)
+        if CounterLink.objects.filter(route=route, stop=stop, direction_id=direction).exists():
+            continue
+        sensor, _secret = sensor_register(
+            actor=Actor.system(),
+            device_id=device,
+            device_format="native",
+            kind="passenger_counter",
+            latitude=stop.latitude or 0.0,
+            longitude=stop.longitude or 0.0,
+            name=f"{route.short_name} {stop.name}",
+        )
+        CounterLink.objects.create(sensor=sensor, route=route, direction_id=direction, stop=stop)
+        stops = lines[(route.pk, direction)]
+        position = [s.pk for s in stops].index(stop.pk)
+        rows = []
+        for back in range(SIMULATED_DAYS, -1, -1):
+            day = timezone.localdate(now) - timedelta(days=back)
+            for quarter in range(6 * 4, 23 * 4):
+                at = timezone.make_aware(
+                    datetime.combine(day, time()) + timedelta(minutes=15 * quarter)
+                )
+                if at > now:
+                    break
+                truth = true_level(
+                    kind=day_type(day),
+                    minutes=15 * quarter,
+                    position=position,
+                    stops=len(stops),
+                    tram=True,
+                )
+                passengers = max(0.0, TRAM_CAPACITY * (truth - 1) / 4 + rng.gauss(0, 8))
+                rows.append((sensor.pk, "passengers", at, round(passengers)))
+        readings_write(rows)

@@ -1,4 +1,4 @@
-"""Reads of the density domain: services on a date, trip runs and departures."""
+"""Reads of the density domain: services on a date, trip runs, departures and forecasts."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Max, Min, QuerySet
 
+from density import forecast
+from density.cells import DAY_TYPES, cell_key, day_type_and_slot
 from density.daytypes import services_running
 from density.gtfs import format_time
 from density.models import (
     Calendar,
     CalendarDate,
     CounterLink,
+    CrowdReport,
     Feed,
+    Forecast,
     Frequency,
     RouteStop,
     Stop,
@@ -244,3 +249,228 @@ def counter_readings(
             since=since, until=until, sensor=link.sensor, quantity="passengers"
         )
     ]
+
+
+# Forecasts -----------------------------------------------------------------------------------
+
+NOW_WINDOW = timedelta(minutes=20)
+
+
+def forecast_for(
+    *, route_id: int, direction_id: int, stop_id: int, at: datetime
+) -> Forecast | None:
+    """The stored forecast of the cell ``at`` falls in (its day type and quarter hour)."""
+    day, slot = day_type_and_slot(at)
+    key = cell_key(
+        route_id=route_id, direction_id=direction_id, stop_id=stop_id, day_type=day, slot=slot
+    )
+    return Forecast.objects.filter(cell=key).first()
+
+
+def line_forecasts(
+    *, route_id: int, direction_id: int, day_type: str
+) -> dict[int, dict[int, Forecast]]:
+    """The forecasts of a line direction on a day type: stop id → slot → forecast."""
+    result: dict[int, dict[int, Forecast]] = defaultdict(dict)
+    for row in Forecast.objects.filter(
+        route_id=route_id, direction_id=direction_id, day_type=day_type
+    ).order_by():
+        result[row.stop_id][row.slot] = row
+    return dict(result)
+
+
+def level_now(
+    *, route_id: int, direction_id: int, stop_id: int, at: datetime
+) -> forecast.NowLevel | None:
+    """The level at a stop now: the forecast, moved by the last 20 minutes' reports and counts
+    on the same line (when enough distinct devices sent them), see ``forecast.level_now``."""
+    stops = [
+        str(stop)
+        for stop in route_direction_stops(route_id=route_id, direction_id=direction_id).values_list(
+            "stop_id", flat=True
+        )
+    ]
+    if str(stop_id) not in stops:
+        return None
+    line = (str(route_id), direction_id)
+    network = forecast.Network({line: stops})
+    day, slot = day_type_and_slot(at)
+    engine_day = forecast.DAY_TYPES[[*DAY_TYPES].index(day)]
+    cache: dict[int, Forecast | None] = {}
+
+    def expected(cell: forecast.CellKey) -> forecast.CellForecast | None:
+        observed_day = DAY_TYPES[[*forecast.DAY_TYPES].index(forecast.DayType(cell.day_type))]
+        key = cell_key(
+            route_id=int(cell.route),
+            direction_id=cell.direction,
+            stop_id=int(cell.stop),
+            day_type=observed_day,
+            slot=cell.slot,
+        )
+        if key not in cache:
+            cache[key] = Forecast.objects.filter(cell=key).first()
+        row = cache[key]
+        return (
+            None if row is None else forecast.CellForecast(row.level, row.confidence, row.samples)
+        )
+
+    reports = []
+    for stop, level, observed_at, device in CrowdReport.objects.filter(
+        route_id=route_id,
+        direction_id=direction_id,
+        observed_at__gt=at - NOW_WINDOW,
+        observed_at__lte=at,
+    ).values_list("stop_id", "level", "observed_at", "device_hash"):
+        if str(stop) in stops:
+            report_day, report_slot = day_type_and_slot(observed_at)
+            reports.append(
+                forecast.Report(
+                    forecast.CellKey(
+                        line[0],
+                        direction_id,
+                        str(stop),
+                        forecast.DAY_TYPES[[*DAY_TYPES].index(report_day)],
+                        report_slot,
+                    ),
+                    observed_at.timestamp(),
+                    level,
+                    device,
+                )
+            )
+    return forecast.level_now(
+        forecast.CellKey(line[0], direction_id, str(stop_id), engine_day, slot),
+        at.timestamp(),
+        forecast=expected,
+        network=network,
+        calibrations={},
+        reliability={},
+        settings=forecast.ForecastSettings(k_anonymity=settings.CIVIC_DENSITY_K_ANONYMITY),
+        reports=reports,
+    )
+
+
+# Pages ---------------------------------------------------------------------------------------
+
+FIRST_HOUR, LAST_HOUR = 5, 24
+
+
+@dataclass(frozen=True)
+class StopRow:
+    stop: Stop
+    hours: list[int | None]  # the rounded expected level of each hour, None: not enough data
+    now: int | None
+
+
+def line_day_table(
+    *, route_id: int, direction_id: int, day_type: str, at: datetime | None = None
+) -> list[StopRow]:
+    """Each stop of a line direction, in order, with its expected level hour by hour (the mean
+    of the hour's quarters) and, when ``at`` is given, the level now."""
+    forecasts = line_forecasts(route_id=route_id, direction_id=direction_id, day_type=day_type)
+    rows = []
+    for route_stop in route_direction_stops(route_id=route_id, direction_id=direction_id):
+        slots = forecasts.get(route_stop.stop_id, {})
+        hours: list[int | None] = []
+        for hour in range(FIRST_HOUR, LAST_HOUR):
+            levels = [slots[s].level for s in range(hour * 4, hour * 4 + 4) if s in slots]
+            hours.append(forecast.rounded_level(sum(levels) / len(levels)) if levels else None)
+        now = None
+        if at is not None:
+            level = level_now(
+                route_id=route_id, direction_id=direction_id, stop_id=route_stop.stop_id, at=at
+            )
+            now = level.rounded if level else None
+        rows.append(StopRow(stop=route_stop.stop, hours=hours, now=now))
+    return rows
+
+
+@dataclass(frozen=True)
+class RatedDeparture:
+    departure: Departure
+    level: int | None
+    quieter: bool = False
+
+
+def departures_with_levels(
+    *,
+    stop: Stop,
+    since: datetime,
+    until: datetime,
+    route_id: int | None = None,
+    direction_id: int | None = None,
+) -> list[RatedDeparture]:
+    """The departures from ``stop`` in [since, until) (of one line direction), each with the
+    expected level when leaving the stop."""
+    result = []
+    for departure in departures_from(stop=stop, since=since, until=until):
+        run = departure.run
+        if route_id is not None and run.route_id != route_id:
+            continue
+        if direction_id is not None and run.direction_id != direction_id:
+            continue
+        row = forecast_for(
+            route_id=run.route_id, direction_id=run.direction_id, stop_id=stop.pk, at=departure.at
+        )
+        result.append(RatedDeparture(departure, forecast.rounded_level(row.level) if row else None))
+    return result
+
+
+def quieter_departures(
+    *, stop: Stop, route_id: int, direction_id: int, at: datetime
+) -> tuple[RatedDeparture | None, list[RatedDeparture]]:
+    """The departure nearest to ``at`` and every departure within ±30 minutes, those expected
+    quieter than the nearest one marked."""
+    window = timedelta(minutes=30)
+    rated = departures_with_levels(
+        stop=stop,
+        since=at - window,
+        until=at + window,
+        route_id=route_id,
+        direction_id=direction_id,
+    )
+    if not rated:
+        return None, []
+    nearest = min(rated, key=lambda r: abs((r.departure.at - at).total_seconds()))
+    if nearest.level is None:
+        return nearest, rated
+    return nearest, [
+        RatedDeparture(r.departure, r.level, r.level is not None and r.level < nearest.level)
+        for r in rated
+    ]
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    reports: int
+    mean_absolute_error: float | None
+    exact_share: float | None
+
+
+def forecast_accuracy(*, since: datetime, route_id: int | None = None) -> Accuracy:
+    """How far the current forecasts are from the reports made since ``since`` (in levels),
+    and how often they name the same level."""
+    reports = CrowdReport.objects.filter(observed_at__gte=since)
+    if route_id is not None:
+        reports = reports.filter(route_id=route_id)
+    pairs = list(reports.values_list("cell", "level"))
+    levels = (
+        dict(
+            Forecast.objects.filter(cell__in={cell for cell, _level in pairs}).values_list(
+                "cell", "level"
+            )
+        )
+        if len(pairs) < 20_000
+        else {}
+    )
+    errors = [
+        (abs(levels[cell] - level), forecast.rounded_level(levels[cell]) == level)
+        for cell, level in pairs
+        if cell in levels
+    ]
+    if not errors:
+        return Accuracy(0, None, None)
+    return Accuracy(
+        len(errors),
+        sum(e for e, _exact in errors) / len(errors),
+        sum(1 for _e, exact in errors if exact) / len(errors),
+    )

@@ -1,27 +1,41 @@
-"""Writes of the density domain: importing the network."""
+"""Writes of the density domain: importing the network, crowd reports, forecast rebuilds."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from django.db import connection, models, transaction
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models import Max
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from civic.actors import Actor
-from civic.errors import InvalidInput
-from density import gtfs
+from civic.errors import CivicError, InvalidInput, NotAllowed
+from density import forecast, forecast_db, gtfs
+from density.bulk import insert_rows as _insert
+from density.cells import EngineNetwork, cell_key, day_type_and_slot
 from density.models import (
     Agency,
     Calendar,
     CalendarDate,
+    CrowdReport,
+    DirtyCell,
+    ExcludedDevice,
     Feed,
+    Forecast,
+    ForecastRun,
     Frequency,
     Route,
     RoutePattern,
@@ -423,23 +437,264 @@ def _sync(
     )
 
 
-def _insert(model: type[models.Model], columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """Insert plain rows, skipping model instances: tens of thousands of stop times per feed.
-
-    COPY on PostgreSQL, one prepared INSERT on SQLite.
-    """
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            values = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({names}) VALUES ({values})"  # noqa: S608 (our own names)
-            cursor.executemany(sql, list(rows))
-
-
 def _keys(scope: models.QuerySet[Any], key: list[str]) -> dict[tuple[Hashable, ...], int]:
     return {tuple(row[:-1]): row[-1] for row in scope.values_list(*key, "pk")}
+
+
+# Forecast rebuild ----------------------------------------------------------------------------
+
+
+@dataclass
+class RebuildResult:
+    run: ForecastRun
+    touched: int
+
+
+def forecast_rebuild(*, full: bool = False, recalibrate: bool = False) -> RebuildResult:
+    """Bring the stored forecasts up to date with the reports and counts received since the last
+    run: only the cells that gained or lost data, and their neighbours, are recomputed, unless
+    ``full`` (or nothing was ever built). Gives exactly what a full rebuild gives (the engine's
+    statistics are stored per cell, and recomputed from each touched cell's own rows).
+
+    ``recalibrate`` learns again how counters translate into levels (nightly) and recomputes the
+    counter cells of every route whose calibration moved.
+    """
+    started = timezone.now()
+    clock = time.perf_counter()
+    with transaction.atomic():
+        last = ForecastRun.objects.select_for_update().first()
+        full = full or last is None
+        net = EngineNetwork()
+        engine = forecast_db.engine_settings()
+        last_report_id = CrowdReport.objects.aggregate(last=Max("pk"))["last"] or 0
+        dirty = list(DirtyCell.objects.values_list("cell", flat=True))
+        stored = forecast_db.calibrations()
+        if full:
+            reports = forecast_db.report_arrays(net, forecast_db.report_rows())
+            counters = forecast_db.counter_arrays(net, forecast_db.all_counter_rows(started))
+            archive = forecast_db.statistics(net, archived=True)
+            table = forecast.cell_statistics(reports, counters, engine, archive=archive)
+            forecast_db.statistics_replace(net, table, archived=False, cells=None)
+            touched = table.codes
+        else:
+            assert last is not None
+            new_cells = CrowdReport.objects.filter(
+                pk__gt=last.last_report_id, pk__lte=last_report_id
+            ).values_list("cell", flat=True)
+            counter_rows = forecast_db.all_counter_rows(started)
+            keys = np.unique(
+                np.array([*new_cells, *dirty, *forecast_db.counter_changes(counter_rows)], np.int64)
+            )
+            codes, known = net.codes(keys)
+            touched = np.sort(codes[known])
+            keys = keys[known]
+            key_list = keys.tolist()
+            # The forecasts to redo read the statistics of their own neighbours only.
+            needed = (
+                net.network.neighbourhood(net.network.neighbourhood(touched, engine), engine)
+                if len(touched)
+                else touched
+            )
+            table = forecast_db.statistics(
+                net,
+                archived=False,
+                cells=None
+                if recalibrate or len(needed) > forecast_db.PARTIAL_LOAD_LIMIT
+                else net.keys(needed).tolist(),
+            )
+            fresh = forecast.cell_statistics(
+                forecast_db.report_arrays(net, forecast_db.report_rows(cells=key_list)),
+                forecast_db.counter_arrays(net, counter_rows, cells=keys),
+                engine,
+                archive=forecast_db.statistics(net, archived=True, cells=key_list),
+            )
+            table = table.replace_cells(touched, fresh)
+            forecast_db.statistics_replace(net, fresh, archived=False, cells=key_list)
+        calibrations = stored
+        if recalibrate:
+            calibrations = forecast.fit_calibrations(table, net.network, engine)
+            moved = {
+                route
+                for route in set(calibrations) | set(stored)
+                if calibrations.get(route) != stored.get(route)
+            }
+            forecast_db.calibrations_store(calibrations)
+            if moved and not full:
+                routes = np.array([route in moved for route, _direction in net.network.lines])
+                lines = net.network.line_of(table.codes)
+                counter_cells = table.codes[(table.counter_strength > 0) & routes[lines]]
+                touched = np.unique(np.concatenate([touched, counter_cells]))
+        effective = forecast_db.effective_calibrations(net)
+        effective.update(calibrations)
+        targets = net.network.neighbourhood(touched, engine) if len(touched) else touched
+        forecasts = forecast.compute_forecasts(targets, table, net.network, effective, engine)
+        forecast_db.forecasts_replace(
+            net, forecasts, cells=None if full else net.keys(targets).tolist()
+        )
+        for part in forecast_db.chunks(dirty):
+            DirtyCell.objects.filter(cell__in=part).delete()
+        run = ForecastRun.objects.create(
+            started_at=started,
+            full=full,
+            last_report_id=last_report_id,
+            counters_until=started,
+            cells_recomputed=len(targets),
+            forecasts=Forecast.objects.count(),
+            seconds=time.perf_counter() - clock,
+        )
+    return RebuildResult(run=run, touched=len(touched))
+
+
+def crowd_reports_fold(*, before: datetime) -> int:
+    """Fold the reports observed before ``before`` into per-cell totals, then delete them.
+
+    What they taught the forecast is kept (level counts and recency weights, how many distinct
+    devices: never which); the next rebuild recomputes their cells. Returns how many were folded.
+    """
+    with transaction.atomic():
+        net = EngineNetwork()
+        engine = forecast_db.engine_settings()
+        rows = forecast_db.report_rows(before=before)
+        if not rows:
+            return 0
+        keys = np.unique(np.array([row[0] for row in rows], np.int64))
+        _codes, known = net.codes(keys)
+        key_list = keys[known].tolist()
+        folded = forecast.cell_statistics(
+            forecast_db.report_arrays(net, rows),
+            forecast_db.counter_arrays(net, []),
+            engine,
+            archive=forecast_db.statistics(net, archived=True, cells=key_list),
+        )
+        folded.first_devices[:] = -1
+        forecast_db.statistics_replace(net, folded, archived=True, cells=key_list)
+        _mark_dirty(keys.tolist())
+        deleted, _by_model = CrowdReport.objects.filter(observed_at__lt=before).delete()
+    return deleted
+
+
+def crowd_reports_retention() -> int:
+    """The nightly fold of reports past ``CIVIC_DENSITY_RAW_RETENTION_DAYS``."""
+    days = settings.CIVIC_DENSITY_RAW_RETENTION_DAYS
+    return crowd_reports_fold(before=timezone.now() - timedelta(days=days))
+
+
+def device_exclude(*, actor: Actor, device_hash: str, reason: str) -> int:
+    """Staff exclude a device token (abuse): its kept reports are deleted, later ones refused."""
+    if not reason.strip():
+        raise InvalidInput(_("Say why this device is excluded."), field="reason")
+    with transaction.atomic():
+        ExcludedDevice.objects.get_or_create(device_hash=device_hash, defaults={"reason": reason})
+        reports = CrowdReport.objects.filter(device_hash=device_hash)
+        _mark_dirty(list(reports.values_list("cell", flat=True).distinct()))
+        deleted, _by_model = reports.delete()
+    return deleted
+
+
+def _mark_dirty(cells: list[int]) -> None:
+    DirtyCell.objects.bulk_create(
+        [DirtyCell(cell=cell) for cell in set(cells)], ignore_conflicts=True, batch_size=BATCH
+    )
+
+
+# Crowd reports -------------------------------------------------------------------------------
+
+REPEAT_WINDOW = timedelta(minutes=10)
+MAX_AGE = timedelta(hours=2)
+# A phone's clock a little ahead of the server's is not "in the future".
+CLOCK_SKEW = timedelta(minutes=2)
+RATE_WINDOW_SECONDS = 3600
+
+
+class TooManyReports(CivicError):
+    status_code = 429
+    code = "throttled"
+
+
+def device_hash_of(token: str) -> str:
+    """What is stored of a device token: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _rate_limit(key: str, limit: int) -> None:
+    cache.add(key, 0, RATE_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW_SECONDS)
+        count = 1
+    if count > limit:
+        raise TooManyReports(
+            _("You have sent many reports in the last hour. Please try again later.")
+        )
+
+
+def crowd_report_submit(
+    *,
+    actor: Actor,
+    route: Route,
+    direction: int,
+    stop: Stop,
+    level: int,
+    observed_at: datetime,
+    device_token: str,
+    ip: str = "",
+) -> CrowdReport:
+    """Record how crowded a passenger found ``route`` in ``direction`` at ``stop``.
+
+    Refuses a stop not on the line in that direction, a moment in the future or more than two
+    hours ago, and a level outside the five. A report of the same device on the same line and
+    direction within ten minutes is the same trip: it replaces the earlier one. Rate limited per
+    device and per IP address (``CIVIC_DENSITY_REPORTS_PER_HOUR``, per device and ten times that
+    per address). Nothing about the person is stored: only the device token's hash.
+    """
+    if level not in CrowdReport.Level.values:
+        raise InvalidInput(_("Choose one of the five crowding levels."), field="level")
+    if not RouteStop.objects.filter(
+        pattern__route=route, pattern__direction_id=direction, stop=stop
+    ).exists():
+        raise InvalidInput(
+            _("The stop %(stop)s is not on line %(line)s in this direction.")
+            % {"stop": stop.name or stop.gtfs_id, "line": route.short_name or route.long_name},
+            field="stop",
+        )
+    now = timezone.now()
+    if observed_at > now + CLOCK_SKEW:
+        raise InvalidInput(_("This time is in the future."), field="observed_at")
+    if observed_at < now - MAX_AGE:
+        raise InvalidInput(
+            _("Crowding can be reported up to two hours afterwards."), field="observed_at"
+        )
+    if not device_token:
+        raise InvalidInput(_("This device has no token: allow cookies."), field="device_token")
+    device_hash = device_hash_of(device_token)
+    if ExcludedDevice.objects.filter(device_hash=device_hash).exists():
+        raise NotAllowed(_("Reports from this device are no longer accepted."))
+    per_hour = settings.CIVIC_DENSITY_REPORTS_PER_HOUR
+    _rate_limit(f"density:reports:device:{device_hash}", per_hour)
+    if ip:
+        _rate_limit(f"density:reports:ip:{ip}", per_hour * 10)
+    day, slot = day_type_and_slot(observed_at)
+    with transaction.atomic():
+        repeats = CrowdReport.objects.select_for_update().filter(
+            device_hash=device_hash,
+            route=route,
+            direction_id=direction,
+            observed_at__gt=observed_at - REPEAT_WINDOW,
+            observed_at__lt=observed_at + REPEAT_WINDOW,
+        )
+        _mark_dirty(list(repeats.values_list("cell", flat=True)))
+        repeats.delete()
+        return CrowdReport.objects.create(
+            route=route,
+            direction_id=direction,
+            stop=stop,
+            level=level,
+            observed_at=observed_at,
+            channel=actor.channel,
+            device_hash=device_hash,
+            device=forecast.device_id(device_hash),
+            cell=cell_key(
+                route_id=route.pk, direction_id=direction, stop_id=stop.pk, day_type=day, slot=slot
+            ),
+        )
