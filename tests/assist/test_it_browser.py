@@ -51,7 +51,7 @@ def test_it_a_mediator_records_a_mandate_and_acts_for_the_resident(
     assert_accessible(page)
     page.get_by_role("button", name="Record the mandate").click()  # empty: errors, 400
     expect(page.locator(".govuk-error-summary")).to_be_visible()
-    page.get_by_label("has an account", exact=False).check()
+    page.get_by_label("has an email address", exact=False).check()
     assert_accessible(page)
     page.get_by_label("Resident's email address").fill(resident.email)
     page.get_by_label("Consent choices", exact=False).check()
@@ -63,7 +63,7 @@ def test_it_a_mediator_records_a_mandate_and_acts_for_the_resident(
     code, _link = emailed(resident.email)
     page.get_by_label("Code received by the resident").fill("00000000")
     page.get_by_role("button", name="Confirm the mandate").click()  # wrong: error, 400
-    expect(page.locator(".errorlist").first).to_be_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Code received by the resident").fill(code)
     page.get_by_role("button", name="Confirm the mandate").click()
