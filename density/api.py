@@ -53,6 +53,11 @@ class ForecastApi(APIView):
     """Expected crowding of a line at a stop at a moment: open data, no key needed."""
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = (
+                "DensityForecastQuery"  # its name in the OpenAPI schema (reports has an Input too)
+            )
+
         route = serializers.CharField(help_text="The line's GTFS route_id.")
         stop = serializers.CharField(help_text="The stop's GTFS stop_id.")
         direction = serializers.IntegerField(min_value=0, max_value=1)
@@ -60,6 +65,11 @@ class ForecastApi(APIView):
         feed = serializers.CharField(required=False, help_text="Feed code, when several.")
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = (
+                "DensityForecast"  # its name in the OpenAPI schema (reports has an Input too)
+            )
+
         route = serializers.CharField()
         stop = serializers.CharField()
         direction = serializers.IntegerField()
@@ -124,6 +134,11 @@ class CrowdReportCreateApi(APIView):
     """A partner app's crowd report: an API key with the ``density`` scope."""
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = (
+                "CrowdReportInput"  # its name in the OpenAPI schema (reports has an Input too)
+            )
+
         route = serializers.CharField(help_text="The line's GTFS route_id.")
         direction = serializers.IntegerField(min_value=0, max_value=1)
         stop = serializers.CharField(help_text="The stop's GTFS stop_id.")
@@ -137,6 +152,11 @@ class CrowdReportCreateApi(APIView):
         feed = serializers.CharField(required=False)
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = (
+                "CrowdReportOutput"  # its name in the OpenAPI schema (reports has an Input too)
+            )
+
         id = serializers.IntegerField()
         level = serializers.IntegerField()
         observed_at = serializers.DateTimeField()

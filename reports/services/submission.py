@@ -251,8 +251,8 @@ def report_open_for_staff(
     return report
 
 
-def _published(report: Report) -> None:
-    """Tell the department; give an author without an account their private manage link."""
+def department_notify(report: Report) -> None:
+    """Tell the department in charge of a report (newly published, or sent to it)."""
     if report.department.email:
         email_send_templated(
             to=report.department.email,
@@ -263,6 +263,11 @@ def _published(report: Report) -> None:
             },
             language=settings.LANGUAGE_CODE,
         )
+
+
+def _published(report: Report) -> None:
+    """Tell the department; give an author without an account their private manage link."""
+    department_notify(report)
     if report.reporter is None and report.contact_email:
         email_send_templated(
             to=report.contact_email,

@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +25,7 @@ from reports.models import (
     Support,
     Update,
 )
-from reports.services.submission import locate, route
+from reports.services.submission import department_notify, locate, route
 from reports.tiles import cell_of, tiles_invalidate
 
 if TYPE_CHECKING:
@@ -160,16 +158,7 @@ def report_recategorise(*, actor: Actor, report: Report, category: Category) -> 
             department=report.department.name,
         ),
     )
-    if report.department.email:
-        email_send_templated(
-            to=report.department.email,
-            template_prefix="reports/email/department_new",
-            context={
-                "report": report,
-                "url": absolute_url(reverse("admin:reports_report_change", args=[report.pk])),
-            },
-            language=settings.LANGUAGE_CODE,
-        )
+    department_notify(report)
     return report
 
 
