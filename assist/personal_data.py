@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,11 +17,6 @@ if TYPE_CHECKING:
     from civic.actors import Actor
     from civic.models import User
 
-# A mandate is the proof a mediator was allowed to act: kept as long as the access log that
-# records the acts (consent's default), counted from its end.
-MANDATE_KEPT_AFTER_END = timedelta(days=365)
-# A mandate never confirmed never acted: removed after this.
-UNCONFIRMED_KEPT = timedelta(days=30)
 
 LABELS = {
     "mandates": _("Mandates you gave to a mediation organisation"),
@@ -115,11 +111,14 @@ def mandate_retention(*, now: datetime) -> int:
     from assist.models import Mandate, MandateRequest
 
     requests, _by_model = MandateRequest.objects.filter(link_expires_at__lt=now).delete()
-    cutoff = now - MANDATE_KEPT_AFTER_END
+    # A mandate is the proof a mediator was allowed to act: kept as long as the access log that
+    # records the acts, counted from its end. One never confirmed never acted: removed sooner.
+    cutoff = now - timedelta(days=settings.CIVIC_ACCESS_LOG_RETENTION_DAYS)
+    unconfirmed_kept = timedelta(days=settings.CIVIC_MANDATE_UNCONFIRMED_KEPT_DAYS)
     deleted, _by_model = Mandate.objects.filter(
         Q(ends_at__lt=cutoff)
         | Q(revoked_at__lt=cutoff)
-        | Q(confirmed_at__isnull=True, created_at__lt=now - UNCONFIRMED_KEPT)
+        | Q(confirmed_at__isnull=True, created_at__lt=now - unconfirmed_kept)
     ).delete()
     return deleted + requests
 

@@ -254,7 +254,10 @@ CIVIC_REPORTS_CONTACT_KEPT_DAYS = env_int("CIVIC_REPORTS_CONTACT_KEPT_DAYS", 365
 # Reports a signed-in resident may send from the web form per hour, and anonymous API clients.
 CIVIC_REPORTS_WEB_PER_HOUR = env_int("CIVIC_REPORTS_WEB_PER_HOUR", 20)
 CIVIC_REPORTS_ANON_RATE = env_str("CIVIC_REPORTS_ANON_RATE", "10/hour")
-# How long the access log keeps its entries before the retention job purges them.
+# A mandate never confirmed by the resident is removed after this (it never acted).
+CIVIC_MANDATE_UNCONFIRMED_KEPT_DAYS = env_int("CIVIC_MANDATE_UNCONFIRMED_KEPT_DAYS", 30)
+# How long the access log keeps its entries before the retention job purges them (and the
+# mandates whose acts it records, counted from their end).
 CIVIC_ACCESS_LOG_RETENTION_DAYS = env_int("CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)
 # A heartbeat older than this is reported stale by /healthz.
 CIVIC_HEARTBEAT_STALE_SECONDS = env_int("CIVIC_HEARTBEAT_STALE_SECONDS", 300)

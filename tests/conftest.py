@@ -284,3 +284,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & {"page", "live_server", "browser", "context"}:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_lingering_connections() -> None:
+    """A live server answers each request on a thread of its own; with persistent connections
+    (CONN_MAX_AGE) each thread's would outlive it, and the test database could not be dropped
+    at the end of the run. Tests open and close a connection per request instead."""
+    from django.db import connections
+
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
