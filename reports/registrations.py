@@ -63,6 +63,16 @@ def register() -> None:
             order=10,
         )
     )
+    register_home_tile(
+        HomeTile(
+            key="reports-map",
+            title=_("Problems reported"),
+            description=_("The map and list of reported problems, and what became of them."),
+            url_name="reports:list",
+            icon="🗺️",
+            order=12,
+        )
+    )
     register_kiosk_tile(
         KioskTile(
             key="reports",

@@ -109,3 +109,15 @@ def test_it_answers_404_in_english_with_the_language_cookie(client: Client) -> N
     assert "Page not found" in html
     assert "Page introuvable" not in html
     assert response["Content-Language"] == "en"
+
+
+def test_it_promises_only_the_services_that_run(client: Client) -> None:
+    from civic.registry import home_tiles
+
+    page = client.get("/", headers={"accept-language": "en"}).content.decode()
+    for tile in home_tiles():
+        assert f'href="{reverse(tile.url_name)}"' in page
+    # Budgets declare no tile until residents can take part: the page says nothing of them.
+    assert "budget" not in page.lower()
+    # The reports map and list, one click from home (and in the menu).
+    assert page.count(f'href="{reverse("reports:list")}"') >= 2
