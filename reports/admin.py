@@ -222,10 +222,13 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         lat, lon = (obj.lat, obj.lon) if obj.lat is not None else city().map_center
         return format_html(
             '<div id="report-map" class="report-map" data-lat="{}" data-lon="{}" '
-            'data-lat-input="id_lat" data-lon-input="id_lon" data-label="{}" hidden></div>',
+            'data-lat-input="id_lat" data-lon-input="id_lon" data-label="{}" '
+            'data-tile-url="{}" data-tile-attribution="{}" hidden></div>',
             f"{lat:f}",
             f"{lon:f}",
             _("Map: drag the pin to place the report"),
+            city().tile_url,
+            city().tile_attribution,
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:

@@ -1,6 +1,13 @@
 // Progressive map: the page works without it (coordinates or address fields, static position).
 (function () {
   "use strict";
+  // The admin loads this script in <head>, before the map's element exists: wait for it.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+  function start() {
   var el = document.getElementById("report-map");
   if (!el || typeof L === "undefined") { return; }
   el.hidden = false;
@@ -14,8 +21,10 @@
     start = [Number(latInput.value.replace(",", ".")), Number(lonInput.value.replace(",", "."))];
   }
   var map = L.map(el).setView(start, 16);
+  // The basemap: from the element (the admin's pages have no civic-map-config), else the page's.
   var config = document.getElementById("civic-map-config");
-  var tiles = config ? JSON.parse(config.textContent) : null;
+  var tiles = el.dataset.tileUrl ? { url: el.dataset.tileUrl, attribution: el.dataset.tileAttribution }
+    : (config ? JSON.parse(config.textContent) : null);
   if (tiles && tiles.url) { L.tileLayer(tiles.url, { attribution: tiles.attribution || "" }).addTo(map); }
   var marker = L.marker(start, { draggable: Boolean(latInput), keyboard: Boolean(latInput) }).addTo(map);
   if (!latInput) { return; }
@@ -51,5 +60,6 @@
         if (status) { status.textContent = locate.dataset.error || ""; }
       }, { enableHighAccuracy: true, timeout: 15000 });
     });
+  }
   }
 })();

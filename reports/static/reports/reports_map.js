@@ -8,6 +8,9 @@
   el.setAttribute("aria-label", el.dataset.label || "");
   var center = (el.dataset.center || "0,0").split(",").map(Number);
   var map = L.map(el).setView(center, Number(el.dataset.zoom || 13));
+  var config = document.getElementById("civic-map-config");
+  var tiles = config ? JSON.parse(config.textContent) : null;
+  if (tiles && tiles.url) { L.tileLayer(tiles.url, { attribution: tiles.attribution || "" }).addTo(map); }
   var template = el.dataset.tiles.replace("/0/0/0.geojson", "/{z}/{x}/{y}.geojson");
   var loaded = {};
   var layer = L.layerGroup().addTo(map);
