@@ -26,6 +26,9 @@
   var tiles = el.dataset.tileUrl ? { url: el.dataset.tileUrl, attribution: el.dataset.tileAttribution }
     : (config ? JSON.parse(config.textContent) : null);
   if (tiles && tiles.url) { L.tileLayer(tiles.url, { attribution: tiles.attribution || "" }).addTo(map); }
+  // No "Leaflet" link squeezed in the corner (a 24 px target, WCAG 2.5.8); the library is
+  // credited on the licences page. A tile server's own attribution, when set, stays.
+  map.attributionControl.setPrefix(false);
   var marker = L.marker(start, { draggable: Boolean(latInput), keyboard: Boolean(latInput) }).addTo(map);
   if (!latInput) { return; }
   function place(latlng) {

@@ -11,6 +11,9 @@
   var config = document.getElementById("civic-map-config");
   var tiles = config ? JSON.parse(config.textContent) : null;
   if (tiles && tiles.url) { L.tileLayer(tiles.url, { attribution: tiles.attribution || "" }).addTo(map); }
+  // No "Leaflet" link squeezed in the corner (a 24 px target, WCAG 2.5.8); the library is
+  // credited on the licences page. A tile server's own attribution, when set, stays.
+  map.attributionControl.setPrefix(false);
   var template = el.dataset.tiles.replace("/0/0/0.geojson", "/{z}/{x}/{y}.geojson");
   var loaded = {};
   var layer = L.layerGroup().addTo(map);
@@ -27,7 +30,9 @@
       // Tiles carry the French and the English name: the page's language picks.
       var name = document.documentElement.lang.indexOf("en") === 0 ? p.category_en : p.category;
       link.textContent = (p.icon ? p.icon + " " : "") + "#" + p.id + " " + (name || p.category);
-      L.marker(ll, { alt: link.textContent }).bindPopup(link).addTo(layer);
+      // Pointer only: the list under the map gives keyboards (and everyone) the same links, and
+      // pins near the map's edge would be targets too small or too close (WCAG 2.5.8).
+      L.marker(ll, { alt: link.textContent, keyboard: false }).bindPopup(link).addTo(layer);
     }
   }
   function refresh() {
