@@ -38,7 +38,10 @@ class UserLanguageMiddleware:
 
 def picked_language(request: HttpRequest) -> str:
     session = getattr(request, "session", None)
-    language = session.get(SESSION_LANGUAGE, "") if session is not None else ""
+    # No session cookie, no pick: and a session left untouched adds no "Vary: Cookie".
+    if session is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return ""
+    language = session.get(SESSION_LANGUAGE, "")
     return language if language in dict(settings.LANGUAGES) else ""
 
 

@@ -203,23 +203,26 @@ def all_counter_rows(now: datetime) -> list[tuple[int, float, float]]:
     return counter_rows(since=now - COUNTER_HISTORY, until=now + timedelta(minutes=1))
 
 
+# A cell's statistics as stored, in the order they are read and written.
+STAT_COLUMNS = (
+    "top",
+    "decayed",
+    "counts",
+    "devices",
+    "first_devices",
+    "counter_mean",
+    "counter_strength",
+    "counter_readings",
+)
+
+
 def statistics(
     net: EngineNetwork, *, archived: bool, cells: Sequence[int] | None = None
 ) -> forecast.CellTable:
     """The stored statistics (of some cells), as the engine's table."""
     k = engine_settings().k_anonymity
     queryset = CellStatistic.objects.filter(archived=archived).order_by()
-    fields = (
-        "cell",
-        "top",
-        "decayed",
-        "counts",
-        "devices",
-        "first_devices",
-        "counter_mean",
-        "counter_strength",
-        "counter_readings",
-    )
+    fields = ("cell", *STAT_COLUMNS)
     rows: list[Any] = []
     if connection.vendor == "postgresql":
         # One query with an array parameter: an IN list of this size costs more to build.
@@ -268,18 +271,7 @@ def statistics_replace(
     keys = net.keys(table.codes).tolist()
     insert_rows(
         CellStatistic,
-        [
-            "cell",
-            "archived",
-            "top",
-            "decayed",
-            "counts",
-            "devices",
-            "first_devices",
-            "counter_mean",
-            "counter_strength",
-            "counter_readings",
-        ],
+        ["cell", "archived", *STAT_COLUMNS],
         (
             (
                 keys[i],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 
@@ -15,9 +14,6 @@ from reports.models import (
     Photo,
     Report,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 def photo_store_draft(*, clean: CleanPhoto, draft: str, position: int = 0) -> Photo:

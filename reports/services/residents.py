@@ -4,7 +4,7 @@ area alerts and their daily digests."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -32,8 +32,9 @@ from reports.services.submission import MAX_DESCRIPTION
 from reports.services.tokens import fixed_question_token
 from reports.services.triage import report_change_status, report_hide
 
-if TYPE_CHECKING:
-    pass
+# Gate points (consent.registry.PurposeSpec.gates), declared in reports/registrations.py.
+FIXED_QUESTION_EMAIL = "reports.fixed-question-email"
+AREA_DIGEST_EMAIL = "reports.area-digest-email"
 
 EDIT_WINDOW_MINUTES = 30
 
@@ -100,9 +101,6 @@ def report_support(*, actor: Actor, report: Report) -> Support:
     return support
 
 
-# Gate points (consent.registry.PurposeSpec.gates), declared in reports/registrations.py.
-FIXED_QUESTION_EMAIL = "reports.fixed-question-email"
-AREA_DIGEST_EMAIL = "reports.area-digest-email"
 FIXED_QUESTION_AFTER_DAYS = 28
 
 

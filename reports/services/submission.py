@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,9 +33,6 @@ from reports.models import (
 from reports.services.photos import photos_attach
 from reports.services.tokens import confirm_token, manage_token
 from reports.tiles import cell_of, tiles_invalidate
-
-if TYPE_CHECKING:
-    pass
 
 MAX_PHOTOS = 5
 MAX_DESCRIPTION = 5000

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.core import signing
 from django.utils.translation import gettext as _
 
@@ -11,10 +9,6 @@ from civic.errors import NotFound
 from reports.models import (
     Report,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 _CONFIRM_SALT = "reports.confirm"
 _MANAGE_SALT = "reports.manage"
