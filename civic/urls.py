@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include("sensors.urls")),
     path("", include("assist.urls")),
     path("", include("density.urls")),
+    path("", include("budgets.urls")),
 ]
 
 if settings.DEBUG:
