@@ -37,8 +37,11 @@ from reports.services.submission import (  # noqa: F401
     route,
 )
 from reports.services.tokens import (  # noqa: F401
+    TooManyRequests,
     confirm_token,
     fixed_question_token,
+    manage_link_expired,
+    manage_links_send,
     manage_token,
     report_for_question_token,
     report_for_token,
