@@ -48,13 +48,17 @@ from reports.services.tokens import (  # noqa: F401
 )
 from reports.services.triage import (  # noqa: F401
     StaffEdit,
+    assignable_to,
     report_add_update,
     report_assign,
     report_change_status,
     report_hide,
+    report_language,
     report_mark_duplicate,
     report_place,
     report_recategorise,
     report_staff_edit,
     reports_visible_to,
+    response_text,
+    staff_name,
 )
