@@ -651,6 +651,9 @@ class PhotoAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     def personal_data_person(self, obj: Any) -> Any:
         return obj.report.reporter if obj.report else None
 
+    def personal_data_email(self, obj: Any) -> str:
+        return obj.report.contact_email if obj.report else ""
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Photo]:
         return (
             super()

@@ -301,7 +301,9 @@ def _photo_for_staff(request: HttpRequest, pk: int) -> Photo:
 
 def _photo_owner(request: HttpRequest, pk: int) -> Any:
     photo = Photo.objects.select_related("report__reporter").filter(pk=pk).first()
-    return photo.report.reporter if photo and photo.report else None
+    if photo is None or photo.report is None:
+        return None
+    return photo.report.reporter or photo.report.contact_email or None
 
 
 @reason_required(what=gettext_lazy("unblurred photo of a report"), person=_photo_owner)
