@@ -140,7 +140,26 @@ def register() -> None:
             key="consents",
             title=_("My consents: give or withdraw"),
             url_name="assist:kiosk_consents",
+            icon="assist/icons/consents.svg",
             order=800,
+        )
+    )
+    register_kiosk_tile(
+        KioskTile(
+            key="my-data",
+            title=_("My data"),
+            url_name="assist:kiosk_my_data",
+            icon="assist/icons/my-data.svg",
+            order=810,
+        )
+    )
+    register_kiosk_tile(
+        KioskTile(
+            key="help",
+            title=_("Get help: mediation places and their hours"),
+            url_name="assist:help_places",
+            icon="assist/icons/help.svg",
+            order=990,
         )
     )
     register_link(
