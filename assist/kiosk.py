@@ -132,6 +132,8 @@ def kiosk_context(request: HttpRequest) -> dict[str, Any]:
         "kiosk": terminal,
         # "Continue on your phone": the page's address as a QR code (drawn only when shown).
         "kiosk_page_url": page_url,
+        # The same, as short as it can be typed on a phone: no scheme.
+        "kiosk_short_url": page_url.split("://", 1)[-1],
         "kiosk_page_qr": lambda: qr_svg(page_url),
         # The page warns a minute before the end, then clears the session half a minute before
         # the server would: the screen is wiped, not just the session.

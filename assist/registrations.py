@@ -43,6 +43,35 @@ def mediates(request: HttpRequest) -> bool:
     )
 
 
+def kiosk_receipt_number(request: HttpRequest) -> int | None:
+    """The report whose public page is shown, when this terminal's visitor just filed it."""
+    if not on_kiosk(request):
+        return None
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name != "reports:detail":
+        return None
+    from reports.views import FILED_AT_KIOSK
+
+    session: Any = getattr(request, "session", None)
+    filed = session.get(FILED_AT_KIOSK, []) if session is not None else []
+    number = match.kwargs.get("pk")
+    return number if number in filed else None
+
+
+def has_kiosk_receipt(request: HttpRequest) -> bool:
+    return kiosk_receipt_number(request) is not None
+
+
+def kiosk_receipt_context(request: HttpRequest) -> dict[str, Any]:
+    number = kiosk_receipt_number(request)
+    if number is None:
+        return {}
+    from reports.models import Report
+
+    report = Report.objects.select_related("category").filter(pk=number).first()
+    return {"kiosk_receipt": report}
+
+
 def mandates_to_see(request: HttpRequest) -> list[Any]:
     """The signed-in resident's mandates still to show them (one query a page, kept on it)."""
     cached = getattr(request, "_assist_mandates_to_see", None)
@@ -121,6 +150,17 @@ def register() -> None:
             head_template="assist/_kiosk_head.html",
             body_class="kiosk",
             active=on_kiosk,
+        )
+    )
+    # A report just filed at the terminal: its public page shows the receipt to take away.
+    register_context(kiosk_receipt_context)
+    register_page_banner(
+        PageBanner(
+            key="kiosk-receipt",
+            template="assist/_kiosk_receipt.html",
+            body_class="kiosk-receipt-page",
+            active=has_kiosk_receipt,
+            order=110,
         )
     )
     # After signing in, a resident sees each mandate recorded for them on paper until they keep
