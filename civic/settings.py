@@ -228,6 +228,7 @@ CELERY_TASK_QUEUES = [
 ]
 CELERY_TASK_ROUTES = {
     "reports.tasks.photo_anonymise_task": {"queue": f"{CELERY_QUEUE_PREFIX}-photos"},
+    "budgets.tasks.photo_anonymise_task": {"queue": f"{CELERY_QUEUE_PREFIX}-photos"},
 }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
