@@ -16,6 +16,7 @@ from budgets import services
 from budgets.models import PHASE_ORDER, Budget, Heading, Milestone, Proposal
 from civic.actors import Actor
 from civic.errors import CivicError, InvalidInput
+from consent.admin import PersonalDataAdminMixin
 
 # --- Budget ------------------------------------------------------------------------------------
 
@@ -122,7 +123,7 @@ class ProposalReviewForm(forms.ModelForm):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     form = ProposalReviewForm
     list_display = [
         "title",

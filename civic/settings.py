@@ -264,6 +264,8 @@ CIVIC_MANDATE_UNCONFIRMED_KEPT_DAYS = env_int("CIVIC_MANDATE_UNCONFIRMED_KEPT_DA
 # How long the access log keeps its entries before the retention job purges them (and the
 # mandates whose acts it records, counted from their end).
 CIVIC_ACCESS_LOG_RETENTION_DAYS = env_int("CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)
+# Participatory budgets: the minimum voting age new budgets start with (each budget keeps its own).
+CIVIC_BUDGET_MIN_AGE = env_int("CIVIC_BUDGET_MIN_AGE", 16)
 # A heartbeat older than this is reported stale by /healthz.
 CIVIC_HEARTBEAT_STALE_SECONDS = env_int("CIVIC_HEARTBEAT_STALE_SECONDS", 300)
 
