@@ -66,5 +66,5 @@ def test_it_exports_that_a_resident_voted_never_their_choices(resident: Any) -> 
 
     exported = export_for(resident)["budgets"]
 
-    assert exported == {"budgets": [{"budget": "Budget participatif 2026", "has_voted": True}]}
+    assert exported["budgets"] == [{"budget": "Budget participatif 2026", "has_voted": True}]
     assert "Parc" not in repr(exported)
