@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -153,7 +153,7 @@ class ProposalAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # residents propose, on the site
 
-    def save_model(self, request: HttpRequest, obj: Proposal, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         actor = Actor.from_request(request)
         data = form.cleaned_data
         into = data.get("merged_into")
