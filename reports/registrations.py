@@ -54,6 +54,32 @@ def register() -> None:
         },
     )
     register_role("department_agent", label=_("Department agent"), permissions=STAFF_PERMISSIONS)
+    # The categories residents choose from and where each one goes, district by district.
+    register_role(
+        "service_manager",
+        label=_("Service manager"),
+        permissions=CITY_MAP
+        | {
+            "reports.view_category",
+            "reports.add_category",
+            "reports.change_category",
+            "reports.view_routingrule",
+            "reports.add_routingrule",
+            "reports.change_routingrule",
+            "reports.delete_routingrule",
+        },
+    )
+    # The abuse list: senders whose reports are held back for review.
+    register_role(
+        "moderator",
+        label=_("Moderator"),
+        permissions={
+            "reports.view_abuser",
+            "reports.add_abuser",
+            "reports.change_abuser",
+            "reports.delete_abuser",
+        },
+    )
     for order, (key, title, url_name) in enumerate(
         (
             ("reports-queue", _("Reports to triage"), "admin:reports_report_changelist"),

@@ -46,6 +46,11 @@ def register() -> None:
             "sensors.view_aggregate",
             "sensors.view_aqiscale",
             "sensors.view_airqualityindex",
+            # The team's alert rules (thresholds, silent sensors) and the alerts they open.
+            "sensors.view_alertrule",
+            "sensors.add_alertrule",
+            "sensors.change_alertrule",
+            "sensors.view_alert",
         },
     )
     register_api_scope(ApiScope(API_SCOPE, _("Sensors (readings from any sensor)")))
