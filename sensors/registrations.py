@@ -8,10 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from civic.registry import (
     ApiScope,
     HomeTile,
+    Link,
     PeriodicTask,
     SeedStep,
     register_api_scope,
     register_home_tile,
+    register_link,
     register_periodic_task,
     register_seed_step,
 )
@@ -52,6 +54,16 @@ def register() -> None:
             "sensors.change_alertrule",
             "sensors.view_alert",
         },
+    )
+    register_link(
+        "staff",
+        Link(
+            "sensors",
+            _("Sensors and their health"),
+            "admin:sensors_sensor_changelist",
+            order=40,
+            permission="sensors.view_sensor",
+        ),
     )
     register_api_scope(ApiScope(API_SCOPE, _("Sensors (readings from any sensor)")))
     register_purpose(

@@ -240,3 +240,19 @@ def test_it_shows_the_answers_to_the_category_questions(
     client.force_login(triager)
     page = client.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
     assert "<dt>Injurieux ?</dt><dd>Oui</dd>" in page
+
+
+def test_it_picks_a_templates_text_in_the_authors_language_when_it_has_one(
+    resident: Any, resident2: Any, make_report: Any
+) -> None:
+    from reports.services import response_text
+
+    template = ResponseTemplate(title="Vu", text="Nous passons demain.")
+    french, english = make_report(resident), make_report(resident2)
+    assert response_text(template, english) == "Nous passons demain."  # one text: as written
+    # With per-language texts (text_fr, text_en: django-modeltranslation's fields), the
+    # author's language picks, the text as written when that language's is empty.
+    template.text_en = "We come tomorrow."  # type: ignore[attr-defined]
+    template.text_fr = ""  # type: ignore[attr-defined]
+    assert response_text(template, english) == "We come tomorrow."
+    assert response_text(template, french) == "Nous passons demain."

@@ -92,3 +92,14 @@ def test_it_lets_the_sensors_team_keep_its_alert_rules_and_not_the_reports(
     assert client.get("/admin/sensors/alertrule/add/").status_code == 200
     assert client.get("/admin/sensors/alert/").status_code == 200
     assert client.get("/admin/reports/report/").status_code == 403
+
+
+def test_it_puts_the_sensors_list_in_the_sensors_teams_menu(
+    client: Client, sensor_operator: Any, triager: Any
+) -> None:
+    client.force_login(sensor_operator)
+    assert 'href="/admin/sensors/sensor/">Capteurs et leur état</a>' in (
+        client.get("/admin/").content.decode()
+    )
+    client.force_login(triager)
+    assert "Capteurs et leur état" not in client.get("/admin/").content.decode()
