@@ -96,3 +96,23 @@ def test_it_lets_a_triage_agent_find_assign_and_bulk_acknowledge_reports(
         Status.ACKNOWLEDGED
     }
     assert Report.objects.get(pk=lamp.pk).status == Status.OPEN
+
+
+def test_it_shows_the_filtered_queue_as_pins_on_the_basemap(
+    page: Page, live_server: Any, resident: Any, triager: Any, make_report: Any
+) -> None:
+    lamp = make_report(resident, description="Lampadaire clignotant")
+    make_report(resident, description="Trou profond")
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Courriel").fill(triager.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.goto(live_server.url + "/admin/reports/report/?q=clignotant")
+    page.get_by_role("link", name="Carte de cette file").click()
+    expect(page.locator("#queue-map")).to_be_visible()
+    basemap_drawn(page)
+    expect(page.locator("#queue-map .leaflet-marker-icon")).to_have_count(1)
+    expect(page.get_by_role("link", name=f"#{lamp.pk} Nid-de-poule")).to_be_visible()
+    assert_accessible(page)
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth <= 320")
