@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -506,7 +507,10 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         """The queue as it is filtered and searched in the list, as pins and a list of links."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:reports_report_map"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

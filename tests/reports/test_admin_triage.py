@@ -207,6 +207,8 @@ def test_it_shows_the_filtered_queue_on_a_map_and_as_a_list(
     assert f'href="/admin/reports/report/{lamp.pk}/change/"' in html  # the list, without JS
     assert f"/admin/reports/report/{other.pk}/change/" not in html
     assert 'id="queue-map-pins"' in html and "/static/reports/queue_map.js" in html
+    # A filter that does not exist (an old bookmark): the whole queue, not an error.
+    assert client.get("/admin/reports/report/map/", {"nothing": "1"}).status_code == 302
 
 
 def test_it_previews_blurred_photos_and_keeps_the_original_behind_the_reason_form(
