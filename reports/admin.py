@@ -75,12 +75,24 @@ class UpdateInline(admin.TabularInline):
     model = Update
     extra = 0
     can_delete = False
-    fields = ("created_at", "is_public", "status_from", "status_to", "written")
+    fields = ("created_at", "by", "is_public", "status_from", "status_to", "written")
     readonly_fields = fields
 
     @admin.display(description=_("text"))
     def written(self, obj: Update) -> str:
         return obj.display_text
+
+    @admin.display(description=_("by"))
+    def by(self, obj: Update) -> str:
+        """A colleague by name; the resident who sent it as such (their name is personal data)."""
+        if obj.author is None:
+            return str(_("the system"))
+        if obj.author.is_staff:
+            return services.staff_name(obj.author)
+        return str(_("the report's sender"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Update]:
+        return super().get_queryset(request).select_related("author")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -56,6 +56,7 @@ def test_it_assigns_a_report_to_a_colleague_who_is_told_and_the_timeline_says_so
     assert not update.is_public and update.author == triager
     page = client.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
     assert "Assigned to Colette Voirie." in page or "Attribué à Colette Voirie." in page
+    assert "Théo Triage" in page  # who did it, on the timeline
     assert "Colette Voirie" not in client.get(f"/reports/{report.pk}/").content.decode()
 
 
