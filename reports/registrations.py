@@ -10,11 +10,13 @@ from civic.registry import (
     ApiScope,
     HomeTile,
     KioskTile,
+    Link,
     PeriodicTask,
     SeedStep,
     register_api_scope,
     register_home_tile,
     register_kiosk_tile,
+    register_link,
     register_periodic_task,
     register_seed_step,
 )
@@ -52,6 +54,44 @@ def register() -> None:
         },
     )
     register_role("department_agent", label=_("Department agent"), permissions=STAFF_PERMISSIONS)
+    # The categories residents choose from and where each one goes, district by district.
+    register_role(
+        "service_manager",
+        label=_("Service manager"),
+        permissions=CITY_MAP
+        | {
+            "reports.view_category",
+            "reports.add_category",
+            "reports.change_category",
+            "reports.view_routingrule",
+            "reports.add_routingrule",
+            "reports.change_routingrule",
+            "reports.delete_routingrule",
+        },
+    )
+    # The abuse list: senders whose reports are held back for review.
+    register_role(
+        "moderator",
+        label=_("Moderator"),
+        permissions={
+            "reports.view_abuser",
+            "reports.add_abuser",
+            "reports.change_abuser",
+            "reports.delete_abuser",
+        },
+    )
+    for order, (key, title, url_name) in enumerate(
+        (
+            ("reports-queue", _("Reports to triage"), "admin:reports_report_changelist"),
+            ("reports-map", _("Map of the queue"), "admin:reports_report_map"),
+            ("reports-dashboard", _("Reports dashboard"), "reports:dashboard"),
+        ),
+        start=10,
+    ):
+        register_link(
+            "staff",
+            Link(key, title, url_name, order=order, permission="reports.view_report"),
+        )
     register_api_scope(ApiScope(API_SCOPE, _("Reports (Open311 and the reports API)")))
     register_home_tile(
         HomeTile(
