@@ -65,8 +65,8 @@ TEST_WORKERS ?= 2
 
 test: system venv assets messages ## The whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m "not browser" -n $(TEST_WORKERS) \
-	  --durations=10 $(PYTEST_ARGS); status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser --durations=10 $(PYTEST_ARGS); \
+	  --durations=15 $(PYTEST_ARGS); status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser --durations=15 $(PYTEST_ARGS); \
 	  status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
 
 fuzz: system venv assets messages ## The property-based tests, long and random (CI runs a short fixed set)

@@ -273,6 +273,8 @@ def _published(report: Report) -> None:
             context={
                 "report": report,
                 "url": absolute_url(reverse("reports:manage", args=[manage_token(report)])),
+                "links_url": absolute_url(reverse("reports:manage_links")),
+                "days": settings.CIVIC_REPORTS_MANAGE_LINK_DAYS,
             },
             language=report.language,
         )
