@@ -6,6 +6,7 @@ same rows: what crowd reports, forecasts and counter links point at survives a t
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -541,3 +542,33 @@ class ForecastRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {'full' if self.full else 'incremental'}"
+
+
+class FavouriteLine(models.Model):
+    """A line a signed-in resident keeps at the top of the report page.
+
+    Personal data (registered in ``density.personal_data``): it says which lines someone rides.
+    It is never joined to crowd reports, which stay anonymous.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        related_name="favourite_lines",
+    )
+    route = models.ForeignKey(
+        Route, verbose_name=_("line"), on_delete=models.CASCADE, related_name="favourites"
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "created_at"]
+        verbose_name = _("favourite line")
+        verbose_name_plural = _("favourite lines")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "route"], name="density_favourite_line")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.route)

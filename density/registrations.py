@@ -42,7 +42,10 @@ method_link = lazy(_method_link, SafeString)
 
 
 def register() -> None:
+    from density.personal_data import register_personal_data
     from density.seed import seed_density, seed_density_crowds
+
+    register_personal_data()
 
     # Crowd reports are anonymous by construction: no purpose to consent to (and none asked).
     # After the city (its map centre) and before the sensors that count passengers.

@@ -33,6 +33,7 @@ from density.models import (
     CrowdReport,
     DirtyCell,
     ExcludedDevice,
+    FavouriteLine,
     Feed,
     Forecast,
     ForecastRun,
@@ -698,3 +699,15 @@ def crowd_report_submit(
                 route_id=route.pk, direction_id=direction, stop_id=stop.pk, day_type=day, slot=slot
             ),
         )
+
+
+def favourite_line_set(*, actor: Actor, route: Route, favourite: bool) -> bool:
+    """Keep ``route`` among the signed-in resident's favourite lines, or stop keeping it.
+    Returns whether it is a favourite now. Never linked to crowd reports, which stay anonymous."""
+    if actor.user is None:
+        raise NotAllowed(_("Sign in to keep favourite lines."))
+    if favourite:
+        FavouriteLine.objects.get_or_create(user=actor.user, route=route)
+    else:
+        FavouriteLine.objects.filter(user=actor.user, route=route).delete()
+    return favourite
