@@ -355,6 +355,9 @@ class CounterLink(models.Model):
         related_name="counter_links",
     )
     vehicle = models.CharField(_("vehicle"), max_length=64, blank=True)
+    # How far its calibrated levels agree with passengers' reports (1: fully), learned nightly.
+    reliability = models.FloatField(_("reliability"), default=1.0)
+    reliability_pairs = models.PositiveIntegerField(_("readings compared with reports"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

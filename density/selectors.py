@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Max, Min, Q, QuerySet
 
-from density import forecast
+from density import forecast, forecast_db
 from density.cells import DAY_TYPES, cell_key, day_type_and_slot
 from density.daytypes import services_running
 from density.gtfs import format_time
@@ -321,38 +321,52 @@ def level_now(
             None if row is None else forecast.CellForecast(row.level, row.confidence, row.samples)
         )
 
-    reports = []
-    for stop, level, observed_at, device in CrowdReport.objects.filter(
-        route_id=route_id,
-        direction_id=direction_id,
-        observed_at__gt=at - NOW_WINDOW,
-        observed_at__lte=at,
-    ).values_list("stop_id", "level", "observed_at", "device_hash"):
-        if str(stop) in stops:
-            report_day, report_slot = day_type_and_slot(observed_at)
-            reports.append(
-                forecast.Report(
-                    forecast.CellKey(
-                        line[0],
-                        direction_id,
-                        str(stop),
-                        forecast.DAY_TYPES[[*DAY_TYPES].index(report_day)],
-                        report_slot,
-                    ),
-                    observed_at.timestamp(),
-                    level,
-                    device,
-                )
-            )
+    def engine_cell(stop: int | None, moment: datetime) -> forecast.CellKey:
+        observed_day, observed_slot = day_type_and_slot(moment)
+        return forecast.CellKey(
+            line[0],
+            direction_id,
+            str(stop),
+            forecast.DAY_TYPES[[*DAY_TYPES].index(observed_day)],
+            observed_slot,
+        )
+
+    reports = [
+        forecast.Report(engine_cell(stop, observed_at), observed_at.timestamp(), level, device)
+        for stop, level, observed_at, device in CrowdReport.objects.filter(
+            route_id=route_id,
+            direction_id=direction_id,
+            observed_at__gt=at - NOW_WINDOW,
+            observed_at__lte=at,
+        ).values_list("stop_id", "level", "observed_at", "device_hash")
+        if str(stop) in stops
+    ]
+    links = CounterLink.objects.filter(
+        route_id=route_id, direction_id=direction_id, stop__isnull=False
+    ).select_related("sensor")
+    readings = [
+        forecast.CounterReading(
+            engine_cell(link.stop_id, moment), moment.timestamp(), passengers, str(link.pk)
+        )
+        for link in links
+        if str(link.stop_id) in stops
+        for moment, passengers in readings_between(
+            since=at - NOW_WINDOW,
+            until=at + timedelta(seconds=1),
+            sensor=link.sensor,
+            quantity="passengers",
+        ).values_list("time", "value")
+    ]
     return forecast.level_now(
         forecast.CellKey(line[0], direction_id, str(stop_id), engine_day, slot),
         at.timestamp(),
         forecast=expected,
         network=network,
-        calibrations={},
-        reliability={},
+        calibrations={line[0]: forecast_db.route_calibration(route_id)} if readings else {},
+        reliability={str(link.pk): link.reliability for link in links},
         settings=forecast.ForecastSettings(k_anonymity=settings.CIVIC_DENSITY_K_ANONYMITY),
         reports=reports,
+        counter_readings=readings,
     )
 
 

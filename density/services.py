@@ -30,6 +30,7 @@ from density.models import (
     Agency,
     Calendar,
     CalendarDate,
+    CounterLink,
     CrowdReport,
     DirtyCell,
     ExcludedDevice,
@@ -45,6 +46,7 @@ from density.models import (
     StopTime,
     Trip,
 )
+from sensors.selectors import readings_between
 
 BATCH = 2000
 M = TypeVar("M", bound=models.Model)
@@ -711,3 +713,54 @@ def favourite_line_set(*, actor: Actor, route: Route, favourite: bool) -> bool:
     else:
         FavouriteLine.objects.filter(user=actor.user, route=route).delete()
     return favourite
+
+
+RELIABILITY_HISTORY = timedelta(days=28)
+# A reading and a report at the same stop this close in time saw the same vehicles.
+RELIABILITY_PAIRING = timedelta(minutes=10)
+
+
+def counter_reliability_update(*, now: datetime | None = None) -> dict[int, float]:
+    """Learn again how far each stop counter can be trusted: its readings of the last four weeks,
+    translated into levels by its route's calibration, against the levels passengers reported
+    at the same line, direction and stop within ten minutes (``forecast.counter_reliability``).
+    Returns counter link id → reliability. The next full rebuild weighs its readings so."""
+    now = now or timezone.now()
+    since = now - RELIABILITY_HISTORY
+    result: dict[int, float] = {}
+    for link in CounterLink.objects.filter(stop__isnull=False).select_related("sensor"):
+        assert link.direction_id is not None and link.stop_id is not None  # the constraint
+        calibration = forecast_db.route_calibration(link.route_id)
+        reports = list(
+            CrowdReport.objects.filter(
+                route_id=link.route_id,
+                direction_id=link.direction_id,
+                stop_id=link.stop_id,
+                observed_at__gte=since - RELIABILITY_PAIRING,
+            )
+            .order_by("observed_at")
+            .values_list("observed_at", "level")
+        )
+        pairs: list[tuple[float, float]] = []
+        first = 0
+        for moment, passengers in readings_between(
+            since=since, until=now, sensor=link.sensor, quantity="passengers"
+        ).values_list("time", "value"):
+            while first < len(reports) and reports[first][0] < moment - RELIABILITY_PAIRING:
+                first += 1
+            near = (
+                [
+                    level
+                    for observed_at, level in reports[first:]
+                    if observed_at <= moment + RELIABILITY_PAIRING
+                ]
+                if first < len(reports)
+                else []
+            )
+            if near:
+                pairs.append((calibration.level(passengers), sum(near) / len(near)))
+        link.reliability = forecast.counter_reliability(pairs)
+        link.reliability_pairs = len(pairs)
+        link.save(update_fields=["reliability", "reliability_pairs"])
+        result[link.pk] = link.reliability
+    return result

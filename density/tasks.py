@@ -25,12 +25,13 @@ def forecast_rebuild_task() -> int:
 
 @shared_task
 def forecast_nightly_task() -> int:
-    """Nightly: fold reports past retention, learn the counters' calibration again, and rebuild
-    everything (which also picks up counter readings that arrived very late)."""
+    """Nightly: fold reports past retention, learn the counters' reliability and calibration
+    again, and rebuild everything (which also picks up counter readings that arrived very late)."""
     if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
         return 0
     try:
         services.crowd_reports_retention()
+        services.counter_reliability_update()
         return services.forecast_rebuild(full=True, recalibrate=True).run.cells_recomputed
     finally:
         cache.delete(LOCK_KEY)
