@@ -575,3 +575,60 @@ class FavouriteLine(models.Model):
 
     def __str__(self) -> str:
         return str(self.route)
+
+
+class PublishedForecast(models.Model):
+    """What the forecast published for one cell at the start of a week (a Monday, local time),
+    kept until that week is scored: the accuracy compares it with what followed."""
+
+    week = models.DateField(_("week of"))
+    cell = models.BigIntegerField(_("cell"))
+    route = models.ForeignKey(
+        Route, verbose_name=_("line"), on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.FloatField(_("expected level"))
+
+    class Meta:
+        verbose_name = _("published forecast")
+        verbose_name_plural = _("published forecasts")
+        constraints = [
+            models.UniqueConstraint(fields=["week", "cell"], name="density_published_forecast")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.cell}: {self.level:.1f}"
+
+
+class WeeklyAccuracy(models.Model):
+    """How far the forecast published at the start of a week was from the reports and counter
+    readings of that week: for one line, or for every line (``route`` empty)."""
+
+    week = models.DateField(_("week of"))
+    route = models.ForeignKey(
+        Route,
+        verbose_name=_("line"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="weekly_accuracy",
+    )
+    reports = models.PositiveIntegerField(_("reports compared"))
+    counter_readings = models.PositiveIntegerField(_("counter readings compared"))
+    mean_absolute_error = models.FloatField(_("mean error (levels)"), null=True)
+    exact_share = models.FloatField(_("same level (share)"), null=True)
+    scored_at = models.DateTimeField(_("scored at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-week", "route"]
+        verbose_name = _("weekly forecast accuracy")
+        verbose_name_plural = _("weekly forecast accuracy")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "route"],
+                name="density_weekly_accuracy",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.route or '*'}"

@@ -90,3 +90,11 @@ def register() -> None:
             crontab(hour=3, minute=20),
         )
     )
+    # After the nightly rebuild: the week's forecast is the one that rebuild published.
+    register_periodic_task(
+        PeriodicTask(
+            "density-forecast-accuracy-weekly",
+            "density.tasks.forecast_accuracy_weekly_task",
+            crontab(day_of_week=1, hour=4, minute=10),
+        )
+    )

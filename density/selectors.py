@@ -31,6 +31,7 @@ from density.models import (
     Stop,
     StopTime,
     Trip,
+    WeeklyAccuracy,
 )
 from sensors.selectors import readings_between
 
@@ -592,3 +593,13 @@ def favourite_lines(*, user: User) -> list[Route]:
 
 def is_favourite(*, user: User, route: Route) -> bool:
     return FavouriteLine.objects.filter(user=user, route=route).exists()
+
+
+def weekly_accuracy(*, route_id: int | None = None, weeks: int = 8) -> list[WeeklyAccuracy]:
+    """The last ``weeks`` weekly scores of the published forecast, latest first: of one line,
+    or of every line together (``route_id`` None)."""
+    scores = WeeklyAccuracy.objects.order_by("-week")
+    scores = (
+        scores.filter(route__isnull=True) if route_id is None else scores.filter(route_id=route_id)
+    )
+    return list(scores[:weeks])

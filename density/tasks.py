@@ -35,3 +35,10 @@ def forecast_nightly_task() -> int:
         return services.forecast_rebuild(full=True, recalibrate=True).run.cells_recomputed
     finally:
         cache.delete(LOCK_KEY)
+
+
+@shared_task
+def forecast_accuracy_weekly_task() -> int:
+    """Mondays: how far last week's published forecast was from what passengers and counters
+    then saw; and this week's forecast kept to be scored next Monday."""
+    return len(services.forecast_accuracy_weekly())

@@ -44,6 +44,7 @@ from density.selectors import (
     quieter_departures,
     route_direction_stops,
     stops_by_distance,
+    weekly_accuracy,
 )
 
 FEED_CACHE_SECONDS = 60
@@ -376,8 +377,13 @@ def method(request: HttpRequest) -> HttpResponse:
             "exact_percent": round(100 * (accuracy.exact_share or 0)),
             "k": settings.CIVIC_DENSITY_K_ANONYMITY,
             "retention_days": settings.CIVIC_DENSITY_RAW_RETENTION_DAYS,
+            "weeks": weekly_accuracy(),
             "lines": [
-                (route, forecast_accuracy(since=week, route_id=route.pk))
+                (
+                    route,
+                    forecast_accuracy(since=week, route_id=route.pk),
+                    next(iter(weekly_accuracy(route_id=route.pk, weeks=1)), None),
+                )
                 for route in Route.objects.all()
             ]
             if request.user.is_staff
