@@ -119,3 +119,16 @@ def test_it_scores_reliability_from_the_gap_in_levels() -> None:
     assert forecast.counter_reliability([(3.4, 3.0)] * 10) == 1.0
     assert forecast.counter_reliability([(4.0, 3.0)] * 10) == 0.5
     assert forecast.counter_reliability([(5.0, 1.0)] * 10) == 0.1
+
+
+def test_it_shows_staff_each_counters_learned_reliability(
+    tram: Route, admin_client: Client
+) -> None:
+    link = counter_at(tram, "HDV")
+    CounterLink.objects.filter(pk=link.pk).update(reliability=0.35, reliability_pairs=40)
+
+    listing = admin_client.get("/admin/density/counterlink/").content.decode()
+    change = admin_client.get(f"/admin/density/counterlink/{link.pk}/change/").content.decode()
+
+    assert "apc-HDV" in listing and "0,35" in listing  # the admin speaks French
+    assert "0,35" in change and 'name="reliability"' not in change, "learned, not typed"
