@@ -25,15 +25,19 @@ from django.utils.translation import gettext_lazy
 from assist.models import (
     CODE_MINUTES,
     CONFIRMATION_LINK_DAYS,
+    KIOSK_CODE_MINUTES,
     MANDATE_MAX_DAYS,
     REQUEST_SENDS,
     REQUESTS_PER_DAY,
+    KioskCode,
     KioskTerminal,
     Mandate,
     MandateRequest,
     Organisation,
     code_hash,
+    kiosk_code_hash,
     new_code,
+    new_reference,
     new_token,
     sha256_text,
     token_hash,
@@ -709,3 +713,97 @@ def mediator_role_sync(*, user: User) -> bool:
     else:
         user.groups.remove(group)
     return member
+
+
+# --- One-time codes to My data at a kiosk ----------------------------------------------------
+
+
+def _kiosk_code_new(
+    *, user: User, delivery: str, mandate: Mandate | None = None
+) -> tuple[KioskCode, str]:
+    """A fresh code for the resident; any earlier one still unused dies."""
+    now = timezone.now()
+    KioskCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    code = new_code()
+    issued = KioskCode(
+        user=user,
+        reference=new_reference(),
+        delivery=delivery,
+        mandate=mandate,
+        created_at=now,
+        expires_at=now + timedelta(minutes=KIOSK_CODE_MINUTES),
+    )
+    issued.code_hash = kiosk_code_hash(issued.id, code)
+    issued.save()
+    return issued, code
+
+
+@transaction.atomic
+def kiosk_code_email(*, actor: Actor, email: str) -> None:
+    """Email a code to the holder of this address, if it has an account a code may open.
+
+    Says nothing either way: the kiosk shows the same page whether or not an email left."""
+    from civic.mail import email_send_templated
+
+    user = _find_account(email)
+    if user is None or not user.email or not representable(user):
+        return
+    issued, code = _kiosk_code_new(user=user, delivery=KioskCode.Delivery.EMAIL)
+    email_send_templated(
+        to=user.email,
+        template_prefix="assist/email/kiosk_code",
+        context={"code": code, "reference": issued.reference, "minutes": KIOSK_CODE_MINUTES},
+        language=user.language,
+    )
+
+
+@transaction.atomic
+def kiosk_code_print(*, actor: Actor, mandate: Mandate) -> tuple[KioskCode, str]:
+    """A mediator prints a code for the resident of a current mandate (logged in their history)."""
+    mandate, acting = _acting(actor=actor, mandate=mandate, scope=None)
+    issued, code = _kiosk_code_new(
+        user=mandate.resident, delivery=KioskCode.Delivery.PRINTED, mandate=mandate
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        what = _("a one-time code to My data at a kiosk, printed by a mediator")
+    AccessLog.record(actor=acting, subject=_subject(mandate.resident), what=what, obj=mandate)
+    return issued, code
+
+
+def _normal_reference(identifier: str) -> str:
+    return "".join(c for c in identifier.upper() if c.isalnum())
+
+
+def kiosk_code_use(*, actor: Actor, identifier: str, code: str) -> User:
+    """The resident whose code this is, once: the code is then spent. A wrong code counts as one
+    of its five tries; whatever is wrong, the same message (nothing tells what exists)."""
+    refused = InvalidInput(
+        _("This code does not open anything: it may be mistyped, already used or expired."),
+        field="code",
+    )
+    terminal = None
+    if actor.terminal is not None:
+        terminal = KioskTerminal.objects.filter(pk=actor.terminal.id).first()
+    if terminal is None:
+        raise NotAllowed(_("A code opens My data only at a city kiosk."))
+    identifier = identifier.strip()
+    with transaction.atomic():
+        codes = KioskCode.objects.select_for_update().select_related("user")
+        if "@" in identifier:
+            codes = codes.filter(user__email__iexact=identifier)
+        else:
+            codes = codes.filter(reference=_normal_reference(identifier))
+        issued = codes.filter(used_at__isnull=True).order_by("-created_at").first()
+        if issued is None or not issued.usable():
+            raise refused
+        if not issued.matches("".join(c for c in code if c.isdigit())):
+            issued.attempts += 1
+            issued.save(update_fields=["attempts"])
+        else:
+            issued.used_at = timezone.now()
+            issued.used_on = terminal
+            issued.save(update_fields=["used_at", "used_on"])
+            return issued.user
+    raise refused

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -22,9 +22,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from assist import selectors, services
-from assist.forms import CodeForm, MandateForm
-from assist.kiosk import set_terminal_cookie
-from assist.models import CODE_MINUTES, KioskTerminal, Mandate, MandateRequest
+from assist.forms import CodeForm, KioskCodeForm, KioskCodeRequestForm, MandateForm
+from assist.kiosk import CODE_SESSION, set_terminal_cookie
+from assist.models import (
+    CODE_MINUTES,
+    KIOSK_CODE_MINUTES,
+    KioskTerminal,
+    Mandate,
+    MandateRequest,
+)
 from assist.qr import qr_svg
 from assist.registrations import CONSENT_SCOPE, EXPORT_SCOPE
 from civic.actors import Actor, Channel
@@ -366,6 +372,21 @@ def mandate_export_download(request: HttpRequest, pk: int, archive_id: str) -> H
 
 @mediator_required
 @require_POST
+def mandate_kiosk_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """A one-time code to My data at a kiosk, printed for the resident (shown once)."""
+    mandate = _mandate(request, pk)
+    try:
+        issued, code = services.kiosk_code_print(actor=_mediator(request), mandate=mandate)
+    except NotAllowed as exc:
+        return _refused(request, exc, back=_detail_url(mandate))
+    context = {"mandate": mandate, "issued": issued, "code": code, "minutes": KIOSK_CODE_MINUTES}
+    response = render(request, "assist/kiosk_code_print.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@mediator_required
+@require_POST
 def mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     mandate = _mandate(request, pk)
     try:
@@ -474,12 +495,46 @@ def help_places(request: HttpRequest) -> HttpResponse:
     return render(request, "assist/help_places.html", {"places": selectors.help_places()})
 
 
+def _my_data_page(
+    request: HttpRequest, form: KioskCodeForm, ask: KioskCodeRequestForm, *, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "ask": ask, "minutes": KIOSK_CODE_MINUTES}
+    return render(request, "assist/kiosk_my_data.html", context, status=status)
+
+
 @kiosk_required
+@never_cache
 def kiosk_my_data(request: HttpRequest) -> HttpResponse:
-    """My data at a kiosk: signed in, straight there; else sign in with a password."""
+    """My data at a kiosk: signed in, straight there; else a password, or a one-time code."""
     if request.user.is_authenticated:
         return redirect("consent:my_data")
-    return render(request, "assist/kiosk_my_data.html")
+    form = KioskCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.kiosk_code_use(actor=Actor.from_request(request), **form.cleaned_data)
+        except CivicError as exc:
+            form.add_error("code", exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[CODE_SESSION] = _terminal(request).pk  # type: ignore[union-attr]
+            return redirect("consent:my_data")
+    return _my_data_page(request, form, KioskCodeRequestForm(), status=400 if form.errors else 200)
+
+
+@kiosk_required
+@require_POST
+def kiosk_code_send(request: HttpRequest) -> HttpResponse:
+    """Email a code; the same answer whether or not the address has an account."""
+    ask = KioskCodeRequestForm(request.POST)
+    if not ask.is_valid():
+        return _my_data_page(request, KioskCodeForm(), ask, status=400)
+    services.kiosk_code_email(actor=Actor.from_request(request), email=ask.cleaned_data["email"])
+    messages.success(
+        request,
+        _("If this address has an account, a code is on its way: it works for %(n)s minutes.")
+        % {"n": KIOSK_CODE_MINUTES},
+    )
+    return redirect("assist:kiosk_my_data")
 
 
 @kiosk_required
