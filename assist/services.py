@@ -54,7 +54,8 @@ if TYPE_CHECKING:
     from civic.models import User
 
 # Bump when the wording of templates/assist/mandate_notice.txt changes in substance.
-MANDATE_NOTICE_VERSION = 1
+# 2: a resident who cannot sign in is told how they reach My data (a kiosk code, a mediator).
+MANDATE_NOTICE_VERSION = 2
 
 
 # --- Mandates --------------------------------------------------------------------------------
@@ -68,8 +69,12 @@ def mandate_notice_render(
     starts_at: Any,
     ends_at: Any,
     language: str,
+    can_sign_in: bool = True,
 ) -> str:
-    """The notice the resident reads and signs, in their language. Its SHA-256 is kept."""
+    """The notice the resident reads and signs, in their language. Its SHA-256 is kept.
+
+    A resident who cannot sign in (no email, no password) is told how they reach "My data" —
+    at a kiosk with a code a mediator prints, or through a mediator — never "one click" away."""
     chosen = [scope for scope in mandate_scopes() if scope.code in set(scope_codes)]
     with translation.override(language):
         return render_to_string(
@@ -82,6 +87,7 @@ def mandate_notice_render(
                 "starts_at": timezone.localtime(starts_at),
                 "ends_at": timezone.localtime(ends_at),
                 "city": city(),
+                "can_sign_in": can_sign_in,
             },
         ).strip()
 
@@ -172,6 +178,7 @@ def _notice(
         starts_at=now,
         ends_at=ends_at,
         language=language,
+        can_sign_in=bool(resident.email or resident.has_usable_password()),
     )
     return language, text, now, ends_at
 
@@ -315,6 +322,34 @@ def mandate_seen(*, actor: Actor, mandate: Mandate) -> Mandate:
         mandate.resident_informed_at = timezone.now()
         mandate.save(update_fields=["resident_informed_at"])
     return mandate
+
+
+def mandate_start(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    who: str,
+    scopes: Iterable[str],
+    days: int,
+    email: str = "",
+    display_name: str = "",
+    language: str = "",
+) -> Mandate | MandateRequest:
+    """The mandate form's one step: ask the holder of an email address (a request, confirmed by
+    the code or link emailed), or create the account of a resident without email and record the
+    mandate they will sign on paper (``who`` is ``"account"`` or ``"new"``)."""
+    if who == "new":
+        return mandate_record_for_new_resident(
+            actor=actor,
+            organisation=organisation,
+            display_name=display_name,
+            language=language,
+            scopes=scopes,
+            days=days,
+        )
+    return mandate_request(
+        actor=actor, organisation=organisation, email=email, scopes=scopes, days=days
+    )
 
 
 # --- Mandates confirmed by email: a request, then a code or a link ---------------------------
@@ -606,6 +641,7 @@ def mandate_view_record(*, actor: Actor, mandate: Mandate) -> Mandate:
     shown = {
         CONSENT_SCOPE: _("consent choices"),
         EXPORT_SCOPE: _("data exports"),
+        "reports": _("reports"),
     }
     with translation.override(settings.LANGUAGE_CODE):
         what = _("your page viewed by a mediator: %(shown)s") % {
@@ -807,3 +843,21 @@ def kiosk_code_use(*, actor: Actor, identifier: str, code: str) -> User:
             issued.save(update_fields=["used_at", "used_on"])
             return issued.user
     raise refused
+
+
+# --- Reports filed for the resident (the reports app declares the scope) ---------------------
+
+
+@transaction.atomic
+def report_file_on_behalf(*, actor: Actor, mandate: Mandate, **submission: Any) -> Any:
+    """File a report in the resident's name under a mandate that allows it: the report is theirs
+    (channel "mediator", the mandate in its journal), and the act is in their access history."""
+    from reports.registrations import MANDATE_SCOPE
+    from reports.services import report_submit
+
+    mandate, acting = _acting(actor=actor, mandate=mandate, scope=MANDATE_SCOPE)
+    report = report_submit(actor=acting, language=mandate.resident.language, **submission)
+    with translation.override(settings.LANGUAGE_CODE):
+        what = _("report no. %(number)s filed in your name by a mediator") % {"number": report.pk}
+    AccessLog.record(actor=acting, subject=_subject(mandate.resident), what=what, obj=mandate)
+    return report

@@ -39,6 +39,11 @@ urlpatterns = [
     ),
     path("assist/mandates/<int:pk>/revoke/", views.mandate_revoke, name="mandate_revoke"),
     path(
+        "assist/mandates/<int:pk>/reports/new/",
+        views.mandate_report_new,
+        name="mandate_report_new",
+    ),
+    path(
         "assist/mandates/<int:pk>/kiosk-code/", views.mandate_kiosk_code, name="mandate_kiosk_code"
     ),
     # Residents.

@@ -39,6 +39,9 @@ from civic.registry import kiosk_tiles
 from consent import selectors as consent_selectors
 from consent import services as consent_services
 from consent.models import ConsentEvent, Purpose
+from reports import selectors as reports_selectors
+from reports.forms import ReportForm
+from reports.registrations import MANDATE_SCOPE as REPORTS_SCOPE
 
 if TYPE_CHECKING:
     from civic.models import User
@@ -95,12 +98,14 @@ def _detail_url(mandate: Mandate, anchor: str = "") -> str:
 @never_cache
 def mediator_home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    search = request.GET.get("q", "")[:100]
     return render(
         request,
         "assist/mediator_home.html",
         {
             "organisations": selectors.mediator_organisations(user),
-            "current": selectors.mandates_for_mediator(user, current_only=True),
+            "search": search,
+            "current": selectors.current_mandates(user, search=search),
             "waiting": selectors.mandates_waiting(user),
             "requests": selectors.open_requests(user),
             "to_tell": selectors.mandates_to_tell_for_mediator(user),
@@ -114,38 +119,19 @@ def mandate_new(request: HttpRequest) -> HttpResponse:
     organisations = selectors.mediator_organisations(_user(request))
     form = MandateForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            if data["who"] == MandateForm.WHO_NEW:
-                mandate = services.mandate_record_for_new_resident(
-                    actor=_mediator(request),
-                    organisation=data["organisation"],
-                    display_name=data["display_name"],
-                    language=data["language"],
-                    scopes=data["scopes"],
-                    days=data["days"],
-                )
-            else:
-                asked = services.mandate_request(
-                    actor=_mediator(request),
-                    organisation=data["organisation"],
-                    email=data["email"],
-                    scopes=data["scopes"],
-                    days=data["days"],
-                )
+            started = services.mandate_start(actor=_mediator(request), **form.cleaned_data)
         except CivicError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            if data["who"] == MandateForm.WHO_NEW:
-                messages.success(
-                    request,
-                    _("The mandate is recorded. It acts once the resident has signed it."),
-                )
-                return redirect(_detail_url(mandate))
-            return redirect("assist:mandate_request", asked.pk)
-    return render(
-        request, "assist/mandate_new.html", {"form": form}, status=400 if form.errors else 200
-    )
+            if isinstance(started, MandateRequest):
+                return redirect("assist:mandate_request", started.pk)
+            messages.success(
+                request, _("The mandate is recorded. It acts once the resident has signed it.")
+            )
+            return redirect(_detail_url(started))
+    status = 400 if form.errors else 200
+    return render(request, "assist/mandate_new.html", {"form": form}, status=status)
 
 
 def _request(request: HttpRequest, request_id: Any) -> MandateRequest:
@@ -222,6 +208,8 @@ def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ]
         if EXPORT_SCOPE in mandate.scopes:
             context["exports"] = consent_selectors.my_exports(actor=acting)[:5]
+        if REPORTS_SCOPE in mandate.scopes:
+            context["reports"] = reports_selectors.reports_of(mandate.resident)[:20]
     return render(request, "assist/mandate_detail.html", context)
 
 
@@ -368,6 +356,33 @@ def mandate_export_download(request: HttpRequest, pk: int, archive_id: str) -> H
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@mediator_required
+@never_cache
+def mandate_report_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """File a report in the resident's name (the report form, without photos or contact)."""
+    mandate = _mandate(request, pk)
+    form = ReportForm(request.POST or None, user=mandate.resident)
+    category = form.category_object() if request.method == "POST" and form.is_valid() else None
+    if category is not None:
+        try:
+            report = services.report_file_on_behalf(
+                actor=_mediator(request), mandate=mandate, **form.submission(category)
+            )
+        except NotAllowed as exc:
+            return _refused(request, exc, back=_detail_url(mandate))
+        except CivicError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Report no. %(number)s is filed in the resident's name.") % {"number": report.pk},
+            )
+            return redirect(_detail_url(mandate, "reports"))
+    context = {"mandate": mandate, "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "assist/mandate_report_new.html", context, status=status)
 
 
 @mediator_required
