@@ -11,12 +11,14 @@ from civic.registry import (
     HomeTile,
     KioskTile,
     Link,
+    MandateScope,
     PeriodicTask,
     SeedStep,
     register_api_scope,
     register_home_tile,
     register_kiosk_tile,
     register_link,
+    register_mandate_scope,
     register_periodic_task,
     register_seed_step,
 )
@@ -27,6 +29,8 @@ from reports.services.residents import AREA_DIGEST_EMAIL, FIXED_QUESTION_EMAIL
 from reports.services.triage import STATUS_EMAIL
 
 API_SCOPE = "reports"
+# What a mediator's mandate may allow here: filing and following reports in the resident's name.
+MANDATE_SCOPE = "reports"
 
 STAFF_PERMISSIONS = CITY_MAP | {
     "reports.view_report",
@@ -120,6 +124,16 @@ def register() -> None:
             url_name="reports:create",
             icon="reports/icons/report.svg",
             order=10,
+        )
+    )
+    register_mandate_scope(
+        MandateScope(
+            code=MANDATE_SCOPE,
+            label=_("Reports"),
+            description=_(
+                "report problems in public space in my name, and follow what becomes of them"
+            ),
+            order=30,
         )
     )
     register_seed_step(SeedStep(name="reports", run=seed_reports, order=200))
