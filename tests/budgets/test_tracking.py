@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from budgets.models import Budget, Heading, Outcome, Project, Proposal, Subscription, Voter
 from budgets.services import milestone_add
-from tests.budgets._cycle import staff
+from tests.budgets._cycle import budgets_media_fixture, staff  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,30 @@ def test_it_tells_followers_who_voted_or_supported_and_nobody_else(
 def test_it_hides_a_project_that_was_not_selected(client: Any, selected: Any) -> None:
     other = Project.objects.get(pabulib_id="p2")
     assert client.get(reverse("budgets:project", args=[other.pk])).status_code == 404
+
+
+@pytest.mark.usefixtures("budgets_media")
+def test_it_lets_a_budget_officer_post_a_milestone_with_a_photo_in_the_admin(
+    client: Any, budget_officer: Any, selected: Any, tasks: Any, run_on_commit: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from budgets.models import Milestone, Photo
+    from tests.budgets._cycle import jpeg_with_gps
+
+    client.force_login(budget_officer)
+    photo = SimpleUploadedFile("chantier.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    with run_on_commit():
+        response = client.post(
+            reverse("admin:budgets_milestone_add"),
+            {
+                "project": selected.pk, "date": "2027-03-01", "title": "Chantier ouvert",
+                "description": "", "status": "in_progress", "progress": "40", "photos": [photo],
+            },
+        )  # fmt: skip
+    assert response.status_code == 302
+    milestone = Milestone.objects.get()
+    tasks.run()
+    assert Photo.objects.get().milestone == milestone and Photo.objects.get().is_public
+    detail = client.get(reverse("budgets:project", args=[selected.pk]))
+    assert Photo.objects.get().image.url in detail.text
