@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,7 @@ from budgets.services.photos import MAX_PHOTOS, photo_store_draft
 from civic.actors import Actor
 from civic.errors import CivicError, InvalidInput
 from civic.photos import photo_clean
+from consent.admin import PersonalDataAdminMixin
 
 # --- Budget ------------------------------------------------------------------------------------
 
@@ -125,7 +126,7 @@ class ProposalReviewForm(forms.ModelForm):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     form = ProposalReviewForm
     list_display = [
         "title",
@@ -155,7 +156,7 @@ class ProposalAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # residents propose, on the site
 
-    def save_model(self, request: HttpRequest, obj: Proposal, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         actor = Actor.from_request(request)
         data = form.cleaned_data
         into = data.get("merged_into")

@@ -21,6 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from consent.registry import personal
 
 
+def default_minimum_age() -> int:
+    """The city's minimum voting age (``CIVIC_BUDGET_MIN_AGE``), copied onto each new budget."""
+    return int(settings.CIVIC_BUDGET_MIN_AGE)
+
+
 class Budget(models.Model):
     """One cycle of a participatory budget, with its voting rule (locked once voting opens)."""
 
@@ -58,7 +63,6 @@ class Budget(models.Model):
     max_projects = models.PositiveIntegerField(
         _("maximum projects per ballot"), null=True, blank=True
     )
-    minimum_age = models.PositiveSmallIntegerField(_("minimum voting age"), default=16)
     # The cycle: each phase starts at its date (the supports phase is optional); beat moves the
     # phase forward when a date passes, or staff move it by hand (budgets.services.cycle).
     information_starts = models.DateTimeField(_("information starts"), null=True, blank=True)
@@ -75,6 +79,18 @@ class Budget(models.Model):
     )
     review_published_at = models.DateTimeField(
         _("review published on"), null=True, blank=True, editable=False
+    )
+    minimum_age = models.PositiveSmallIntegerField(
+        _("minimum voting age"),
+        default=default_minimum_age,
+        help_text=_("Residents vote from the calendar year in which they reach this age."),
+    )
+    district_voting = models.BooleanField(
+        _("voters also vote in their district"),
+        default=True,
+        help_text=_(
+            "A voter votes in the city-wide headings and, when this is on, in their district's."
+        ),
     )
     voting_closed = models.BooleanField(
         _("voting closed"),
@@ -175,14 +191,50 @@ class Project(models.Model):
 
 
 class Voter(models.Model):
-    """A resident who may vote in a budget, and whether they have. Never says for what."""
+    """A resident who may vote in a budget, and whether they have. Never says for what.
+
+    Eligibility is checked once, in person by staff, by a mediator under mandate, or by a
+    one-time code printed on a letter (then there is no account: ``user`` is empty and only the
+    code's hash is kept)."""
+
+    class Verification(models.TextChoices):
+        IN_PERSON = "in_person", _("In person, by staff")
+        MEDIATOR = "mediator", _("By a mediator under mandate")
+        LETTER = "letter", _("By a voting code sent by letter")
 
     budget = models.ForeignKey(
         Budget, verbose_name=_("budget"), on_delete=models.CASCADE, related_name="voters"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.CASCADE
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
     )
+    district = models.ForeignKey(
+        "civic.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    verified_how = models.CharField(
+        _("verified how"), max_length=20, choices=Verification.choices, blank=True
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    code_used = models.BooleanField(_("code used"), default=False)
     has_voted = models.BooleanField(_("has voted"), default=False)
 
     class Meta:
@@ -193,6 +245,8 @@ class Voter(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.user is None:
+            return str(_("Voter by letter code (%(budget)s)") % {"budget": self.budget})
         return f"{self.user} ({self.budget})"
 
 
@@ -524,3 +578,37 @@ class Photo(models.Model):
     @property
     def is_public(self) -> bool:
         return self.state == self.State.READY and bool(self.image)
+
+
+class ResultOverride(models.Model):
+    """A staff decision that changes a heading's published result, with its public reason.
+
+    Shown on the results page next to the count it departs from; never edited or deleted
+    through the site (a new decision is a new row)."""
+
+    heading = models.ForeignKey(
+        Heading, verbose_name=_("heading"), on_delete=models.CASCADE, related_name="overrides"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="+"
+    )
+    selected = models.BooleanField(
+        _("selected"), help_text=_("Whether the project is funded after this decision.")
+    )
+    reason = models.TextField(_("public reason"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at"]
+        verbose_name = _("result override")
+        verbose_name_plural = _("result overrides")
+
+    def __str__(self) -> str:
+        return f"{self.project} ({self.decided_at:%Y-%m-%d})"

@@ -252,6 +252,10 @@ CIVIC_REPORTS_UNBLURRED_KEPT_DAYS = env_int("CIVIC_REPORTS_UNBLURRED_KEPT_DAYS",
 CIVIC_REPORTS_DRAFT_PHOTOS_KEPT_DAYS = env_int("CIVIC_REPORTS_DRAFT_PHOTOS_KEPT_DAYS", 1)
 # Contact details given with a report are removed this long after it is closed.
 CIVIC_REPORTS_CONTACT_KEPT_DAYS = env_int("CIVIC_REPORTS_CONTACT_KEPT_DAYS", 365)
+# A report's private manage link stops working this long after the report is closed; the
+# author can ask for a fresh one (at most this many requests per client address per hour).
+CIVIC_REPORTS_MANAGE_LINK_DAYS = env_int("CIVIC_REPORTS_MANAGE_LINK_DAYS", 90)
+CIVIC_REPORTS_LINKS_PER_HOUR = env_int("CIVIC_REPORTS_LINKS_PER_HOUR", 10)
 # Reports a signed-in resident may send from the web form per hour, and anonymous API clients.
 CIVIC_REPORTS_WEB_PER_HOUR = env_int("CIVIC_REPORTS_WEB_PER_HOUR", 20)
 CIVIC_REPORTS_ANON_RATE = env_str("CIVIC_REPORTS_ANON_RATE", "10/hour")
@@ -260,6 +264,8 @@ CIVIC_MANDATE_UNCONFIRMED_KEPT_DAYS = env_int("CIVIC_MANDATE_UNCONFIRMED_KEPT_DA
 # How long the access log keeps its entries before the retention job purges them (and the
 # mandates whose acts it records, counted from their end).
 CIVIC_ACCESS_LOG_RETENTION_DAYS = env_int("CIVIC_ACCESS_LOG_RETENTION_DAYS", 365)
+# Participatory budgets: the minimum voting age new budgets start with (each budget keeps its own).
+CIVIC_BUDGET_MIN_AGE = env_int("CIVIC_BUDGET_MIN_AGE", 16)
 # A heartbeat older than this is reported stale by /healthz.
 CIVIC_HEARTBEAT_STALE_SECONDS = env_int("CIVIC_HEARTBEAT_STALE_SECONDS", 300)
 
@@ -368,6 +374,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PARSER_CLASSES": [
+        "civic.parsers.JSONParser",  # DRF's, with a 400 for JSON nested too deep
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "civic.authentication.AnonThrottle",
