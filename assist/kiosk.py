@@ -17,7 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -30,6 +31,14 @@ COOKIE_SALT = "assist.kiosk"
 # Chromium caps cookie lifetimes at 400 days; the cookie is refreshed while the terminal is used.
 COOKIE_MAX_AGE = 400 * 24 * 3600
 LAST_SEEN_EVERY = timedelta(minutes=5)
+# Query parameters that mean something only on the terminal's screen (never on a phone).
+KIOSK_ONLY_PARAMETERS = frozenset({"cleared"})
+# Kiosk-only pages, and the public page a phone opens instead ("Continue on your phone").
+PUBLIC_EQUIVALENTS = {
+    "kiosk_home": "home",
+    "kiosk_my_data": "consent:my_data",
+    "kiosk_consents": "consent:my_data",
+}
 
 
 def idle_seconds() -> int:
@@ -75,7 +84,11 @@ class KioskMiddleware:
         request.kiosk_terminal = terminal  # type: ignore[attr-defined]
         if terminal is not None:
             request.civic_terminal = terminal.as_ref()  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        if terminal is not None and request.method == "GET" and request.path == reverse("home"):
+            # The terminal's home is its own: tiles, not the website's front page.
+            response: HttpResponse = HttpResponseRedirect(reverse("assist:kiosk_home"))
+        else:
+            response = self.get_response(request)
         if terminal is None:
             return response
         # Nothing from a resident's session stays in the shared browser's cache.
@@ -92,17 +105,35 @@ class KioskMiddleware:
         return response
 
 
+def public_address(request: HttpRequest) -> str:
+    """The address a phone should open for the page shown: the page itself without kiosk-only
+    parameters, or, for a kiosk-only page, its public equivalent."""
+    match = request.resolver_match
+    if match is not None and match.namespace == "assist":
+        if match.url_name == "kiosk_receipt":
+            return absolute_url(reverse("consent:receipt", args=[match.kwargs["seq"]]))
+        if match.url_name in PUBLIC_EQUIVALENTS:
+            return absolute_url(reverse(PUBLIC_EQUIVALENTS[match.url_name]))
+    query = request.GET.copy()
+    for name in KIOSK_ONLY_PARAMETERS:
+        query.pop(name, None)
+    encoded = query.urlencode()
+    return absolute_url(request.path + (f"?{encoded}" if encoded else ""))
+
+
 def kiosk_context(request: HttpRequest) -> dict[str, Any]:
     """Template context: ``kiosk`` (the terminal or None) and its idle timings."""
     terminal = getattr(request, "kiosk_terminal", None)
     if terminal is None:
         return {"kiosk": None}
     idle = idle_seconds()
-    page_url = absolute_url(request.get_full_path())
+    page_url = public_address(request)
     return {
         "kiosk": terminal,
         # "Continue on your phone": the page's address as a QR code (drawn only when shown).
         "kiosk_page_url": page_url,
+        # The same, as short as it can be typed on a phone: no scheme.
+        "kiosk_short_url": page_url.split("://", 1)[-1],
         "kiosk_page_qr": lambda: qr_svg(page_url),
         # The page warns a minute before the end, then clears the session half a minute before
         # the server would: the screen is wiped, not just the session.

@@ -86,6 +86,12 @@ class Organisation(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # Shown on the kiosks' "get help" page, as written (one line a day or slot).
+    opening_hours = models.TextField(
+        _("opening hours"),
+        blank=True,
+        help_text=_("As residents read them, one line each: “Monday to Friday, 9:00 to 12:00”."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 

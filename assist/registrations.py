@@ -43,6 +43,35 @@ def mediates(request: HttpRequest) -> bool:
     )
 
 
+def kiosk_receipt_number(request: HttpRequest) -> int | None:
+    """The report whose public page is shown, when this terminal's visitor just filed it."""
+    if not on_kiosk(request):
+        return None
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name != "reports:detail":
+        return None
+    from reports.views import FILED_AT_KIOSK
+
+    session: Any = getattr(request, "session", None)
+    filed = session.get(FILED_AT_KIOSK, []) if session is not None else []
+    number = match.kwargs.get("pk")
+    return number if number in filed else None
+
+
+def has_kiosk_receipt(request: HttpRequest) -> bool:
+    return kiosk_receipt_number(request) is not None
+
+
+def kiosk_receipt_context(request: HttpRequest) -> dict[str, Any]:
+    number = kiosk_receipt_number(request)
+    if number is None:
+        return {}
+    from reports.models import Report
+
+    report = Report.objects.select_related("category").filter(pk=number).first()
+    return {"kiosk_receipt": report}
+
+
 def mandates_to_see(request: HttpRequest) -> list[Any]:
     """The signed-in resident's mandates still to show them (one query a page, kept on it)."""
     cached = getattr(request, "_assist_mandates_to_see", None)
@@ -123,6 +152,17 @@ def register() -> None:
             active=on_kiosk,
         )
     )
+    # A report just filed at the terminal: its public page shows the receipt to take away.
+    register_context(kiosk_receipt_context)
+    register_page_banner(
+        PageBanner(
+            key="kiosk-receipt",
+            template="assist/_kiosk_receipt.html",
+            body_class="kiosk-receipt-page",
+            active=has_kiosk_receipt,
+            order=110,
+        )
+    )
     # After signing in, a resident sees each mandate recorded for them on paper until they keep
     # or revoke it.
     register_context(mandates_context)
@@ -140,7 +180,26 @@ def register() -> None:
             key="consents",
             title=_("My consents: give or withdraw"),
             url_name="assist:kiosk_consents",
+            icon="assist/icons/consents.svg",
             order=800,
+        )
+    )
+    register_kiosk_tile(
+        KioskTile(
+            key="my-data",
+            title=_("My data"),
+            url_name="assist:kiosk_my_data",
+            icon="assist/icons/my-data.svg",
+            order=810,
+        )
+    )
+    register_kiosk_tile(
+        KioskTile(
+            key="help",
+            title=_("Get help: mediation places and their hours"),
+            url_name="assist:help_places",
+            icon="assist/icons/help.svg",
+            order=990,
         )
     )
     register_link(

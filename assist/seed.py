@@ -31,6 +31,10 @@ def seed_assist(*, stdout: IO[str]) -> None:
             "district": district,
             "address": "12 rue des Halles",
             "email": "france-services@civic.example",
+            "phone": "01 23 45 67 89",
+            "opening_hours": (
+                "Lundi au vendredi : 9 h à 12 h 30, 13 h 30 à 17 h\nSamedi : 9 h à 12 h"
+            ),
         },
     )
 

@@ -34,6 +34,11 @@ def mediator_organisations(user: User | None) -> QuerySet[Organisation]:
     ).distinct()
 
 
+def help_places() -> QuerySet[Organisation]:
+    """The mediation places residents can go to, for the kiosks' "get help" page."""
+    return Organisation.objects.filter(is_active=True).select_related("district").order_by("name")
+
+
 def is_mediator(user: User | None) -> bool:
     return mediator_organisations(user).exists()
 

@@ -45,6 +45,8 @@ urlpatterns = [
     path("my-data/mandates/<int:pk>/seen/", views.my_mandate_seen, name="my_mandate_seen"),
     # Kiosk terminals.
     path("kiosk/", views.kiosk_home, name="kiosk_home"),
+    path("kiosk/my-data/", views.kiosk_my_data, name="kiosk_my_data"),
+    path("mediation/places/", views.help_places, name="help_places"),
     path("kiosk/consents/", views.kiosk_consents, name="kiosk_consents"),
     path("kiosk/consents/<slug:code>/", views.kiosk_consent_choice, name="kiosk_consent_choice"),
     path("kiosk/receipts/<int:seq>/", views.kiosk_receipt, name="kiosk_receipt"),

@@ -469,6 +469,19 @@ def kiosk_home(request: HttpRequest) -> HttpResponse:
     return render(request, "assist/kiosk_home.html", context)
 
 
+def help_places(request: HttpRequest) -> HttpResponse:
+    """The mediation places and their hours: a public page, the kiosks' "get help" tile."""
+    return render(request, "assist/help_places.html", {"places": selectors.help_places()})
+
+
+@kiosk_required
+def kiosk_my_data(request: HttpRequest) -> HttpResponse:
+    """My data at a kiosk: signed in, straight there; else sign in with a password."""
+    if request.user.is_authenticated:
+        return redirect("consent:my_data")
+    return render(request, "assist/kiosk_my_data.html")
+
+
 @kiosk_required
 @login_required
 def kiosk_consents(request: HttpRequest) -> HttpResponse:

@@ -1,6 +1,8 @@
-"""The budget staff's admin for voting: residents' eligibility checked in person, and decisions
-that change a result, each through its service. Ballots have no admin page at all: staff never
-see who voted for what (paper ballots are typed in on a page of their own)."""
+"""The budget officers' staff site, by model: budgets (dates, phase moves, publishing the
+review), proposals (feasibility, final cost, duplicates) and the works' milestones; voters'
+eligibility checked in person and decisions that change a result. Ballots have no admin page at
+all: staff never see who voted for what (paper ballots are typed in on a page of their own).
+Steps with invariants or emails go through the services, each in one transaction."""
 
 from __future__ import annotations
 
@@ -9,16 +11,205 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from budgets.models import Project, ResultOverride, Voter
+from budgets import services
+from budgets.models import (
+    PHASE_ORDER,
+    Budget,
+    Heading,
+    Milestone,
+    Project,
+    Proposal,
+    ResultOverride,
+    Voter,
+)
 from budgets.services import voting
 from civic.actors import Actor, Channel
-from civic.errors import CivicError
+from civic.errors import CivicError, InvalidInput
 from consent.admin import PersonalDataAdminMixin
 from consent.registry import personal_fields
+
+# --- Budget ------------------------------------------------------------------------------------
+
+
+class HeadingInline(admin.TabularInline):
+    model = Heading
+    extra = 0
+    fields = ["name", "district", "amount"]
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = [
+            "title", "currency", "support_threshold", *(f"{p}_starts" for p in PHASE_ORDER),
+            "voting_rule", "min_projects", "max_projects", "counting_rule", "minimum_age",
+        ]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk is not None:
+            try:
+                services.rule_lock_check(
+                    self.instance.__class__.objects.get(pk=self.instance.pk), data
+                )
+            except InvalidInput as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    form = BudgetForm
+    list_display = ["title", "phase", "review_published_at", "voting_closed"]
+    readonly_fields = ["phase", "review_published_at", "voting_closed"]
+    inlines = [HeadingInline]
+    actions = ["move_to_next_phase", "publish_review"]
+    fieldsets = [
+        (None, {"fields": ["title", "currency", "phase", "support_threshold"]}),
+        (
+            _("Dates of the phases"),
+            {"fields": [f"{phase}_starts" for phase in PHASE_ORDER]},
+        ),
+        (
+            _("Voting rule (locked once voting opens)"),
+            {"fields": ["voting_rule", "min_projects", "max_projects", "counting_rule"]},
+        ),
+        (None, {"fields": ["minimum_age", "review_published_at", "voting_closed"]}),
+    ]
+
+    @admin.action(description=_("Move to the next phase"), permissions=["change"])
+    def move_to_next_phase(self, request: HttpRequest, queryset: QuerySet[Budget]) -> None:
+        for budget in queryset:
+            index = PHASE_ORDER.index(budget.phase)
+            if index + 1 >= len(PHASE_ORDER):
+                continue
+            try:
+                services.phase_set(
+                    actor=Actor.from_request(request), budget=budget, phase=PHASE_ORDER[index + 1]
+                )
+            except CivicError as exc:
+                self.message_user(request, f"{budget}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(budget)s moved on.") % {"budget": budget})
+
+    @admin.action(
+        description=_("Publish the review (projects go on the ballot)"), permissions=["change"]
+    )
+    def publish_review(self, request: HttpRequest, queryset: QuerySet[Budget]) -> None:
+        for budget in queryset:
+            try:
+                projects = services.review_publish(actor=Actor.from_request(request), budget=budget)
+            except CivicError as exc:
+                self.message_user(request, f"{budget}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(budget)s: %(n)s project(s) on the ballot.")
+                    % {"budget": budget, "n": len(projects)},
+                )
+
+
+# --- Proposal ----------------------------------------------------------------------------------
+
+
+class ProposalReviewForm(forms.ModelForm):
+    class Meta:
+        model = Proposal
+        fields = ["feasibility", "explanation", "final_cost", "merged_into"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("feasibility") == Proposal.Feasibility.UNFEASIBLE
+            and not (data.get("explanation") or "").strip()
+        ):
+            self.add_error("explanation", _("Explain publicly why the proposal is not feasible."))
+        into = data.get("merged_into")
+        if into is not None and (
+            into.pk == self.instance.pk or into.budget_id != self.instance.budget_id
+        ):
+            self.add_error("merged_into", _("Merge into another proposal of the same budget."))
+        return data
+
+
+@admin.register(Proposal)
+class ProposalAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    form = ProposalReviewForm
+    list_display = [
+        "title",
+        "budget",
+        "district",
+        "estimated_cost",
+        "final_cost",
+        "feasibility",
+        "supports",
+    ]
+    list_filter = ["budget", "feasibility", "district"]
+    search_fields = ["title", "description"]
+    readonly_fields = [
+        "budget", "title", "description", "district", "latitude", "longitude",
+        "estimated_cost", "created_at", "project",
+    ]  # fmt: skip
+    fields = [*readonly_fields, "feasibility", "explanation", "final_cost", "merged_into"]
+    raw_id_fields = ["merged_into"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Proposal]:
+        return super().get_queryset(request).annotate(support_count=Count("supports"))
+
+    @admin.display(description=_("supports"), ordering="support_count")
+    def supports(self, obj: Proposal) -> int:
+        return obj.support_count  # type: ignore[attr-defined]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # residents propose, on the site
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        actor = Actor.from_request(request)
+        data = form.cleaned_data
+        into = data.get("merged_into")
+        original = Proposal.objects.get(pk=obj.pk)
+        if into is not None and into.pk != original.merged_into_id:
+            services.proposal_merge(actor=actor, proposal=original, into=into)
+        services.proposal_review(
+            actor=actor,
+            proposal=original,
+            feasibility=data["feasibility"],
+            explanation=data.get("explanation") or "",
+            final_cost=data.get("final_cost"),
+        )
+
+
+# --- Milestone ---------------------------------------------------------------------------------
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "date", "status", "progress"]
+    list_filter = ["status"]
+    raw_id_fields = ["project"]
+    fields = ["project", "date", "title", "description", "status", "progress"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Milestone, form: Any, change: bool) -> None:
+        milestone = services.milestone_add(
+            actor=Actor.from_request(request),
+            project=obj.project,
+            date=obj.date,
+            title=obj.title,
+            description=obj.description,
+            status=obj.status,
+            progress=obj.progress,
+        )
+        obj.pk = milestone.pk
+
+
+# --- Voting ------------------------------------------------------------------------------------
 
 
 def _staff(request: HttpRequest) -> Actor:

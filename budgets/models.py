@@ -9,10 +9,16 @@ ballot back to a voter.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.storage import Storage
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from consent.registry import personal
 
 
 def default_minimum_age() -> int:
@@ -57,6 +63,23 @@ class Budget(models.Model):
     max_projects = models.PositiveIntegerField(
         _("maximum projects per ballot"), null=True, blank=True
     )
+    # The cycle: each phase starts at its date (the supports phase is optional); beat moves the
+    # phase forward when a date passes, or staff move it by hand (budgets.services.cycle).
+    information_starts = models.DateTimeField(_("information starts"), null=True, blank=True)
+    proposals_starts = models.DateTimeField(_("proposals start"), null=True, blank=True)
+    supports_starts = models.DateTimeField(_("supports start"), null=True, blank=True)
+    review_starts = models.DateTimeField(_("review starts"), null=True, blank=True)
+    voting_starts = models.DateTimeField(_("voting starts"), null=True, blank=True)
+    results_starts = models.DateTimeField(_("results are published"), null=True, blank=True)
+    implementation_starts = models.DateTimeField(_("implementation starts"), null=True, blank=True)
+    support_threshold = models.PositiveIntegerField(
+        _("supports needed for pre-selection"),
+        default=0,
+        help_text=_("With a supports phase, proposals with fewer supports are not reviewed."),
+    )
+    review_published_at = models.DateTimeField(
+        _("review published on"), null=True, blank=True, editable=False
+    )
     minimum_age = models.PositiveSmallIntegerField(
         _("minimum voting age"),
         default=default_minimum_age,
@@ -89,6 +112,25 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("budgets:budget", args=[self.pk])
+
+    @property
+    def phase_starts(self) -> datetime | None:
+        return getattr(self, f"{self.phase}_starts", None)
+
+    @property
+    def phase_ends(self) -> datetime | None:
+        """When the current phase ends: the next dated phase's start (None: not set yet)."""
+        phases = [phase.value for phase in self.Phase]
+        for later in phases[phases.index(self.phase) + 1 :]:
+            starts = getattr(self, f"{later}_starts", None)
+            if starts is not None:
+                return starts
+        return None
 
 
 class Heading(models.Model):
@@ -307,6 +349,235 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.heading} ({self.get_rule_display()})"
+
+
+# --- The cycle's residents' side: proposals, supports, subscriptions, photos, tracking ----------
+
+PHASE_ORDER = [phase.value for phase in Budget.Phase]
+# Each phase's start date field on Budget, in order (the supports phase is optional).
+PHASE_STARTS = {phase: f"{phase}_starts" for phase in PHASE_ORDER}
+
+
+def _private_storage() -> Storage:
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class Proposal(models.Model):
+    """A resident's idea for a budget. Editable by its proposer until review; reviewed by a
+    budget officer (feasibility, final cost, duplicates); once the review is published, a
+    feasible proposal becomes a ``Project`` of its heading, for voting."""
+
+    class Feasibility(models.TextChoices):
+        PENDING = "pending", _("Not reviewed yet")
+        FEASIBLE = "feasible", _("Feasible")
+        UNFEASIBLE = "unfeasible", _("Not feasible")
+
+    budget = models.ForeignKey(
+        Budget, verbose_name=_("budget"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="budget_proposals",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000)
+    district = models.ForeignKey(
+        "civic.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the whole city."),
+    )
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    estimated_cost = models.DecimalField(_("estimated cost"), max_digits=16, decimal_places=2)
+    final_cost = models.DecimalField(
+        _("final cost"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    feasibility = models.CharField(
+        _("feasibility"), max_length=12, choices=Feasibility.choices, default=Feasibility.PENDING
+    )
+    explanation = models.TextField(
+        _("public explanation"),
+        blank=True,
+        help_text=_("Published with the review; required when the proposal is not feasible."),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+    )
+    project = models.OneToOneField(
+        Project,
+        verbose_name=_("project on the ballot"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposal",
+    )
+    created_at = models.DateTimeField(_("proposed on"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(estimated_cost__gte=0),
+                name="budgets_proposal_cost_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("budgets:proposal", args=[self.pk])
+
+    @property
+    def cost(self) -> Decimal:
+        return self.final_cost if self.final_cost is not None else self.estimated_cost
+
+
+class Support(models.Model):
+    """A resident backs a proposal (one each); enough supports pre-select it."""
+
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="supports"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        related_name="budget_supports",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "user"], name="budgets_support_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.proposal}"
+
+
+class Subscription(models.Model):
+    """A resident follows a budget: an email when its phase changes and, for the projects they
+    supported or once they voted, when the works move on."""
+
+    budget = models.ForeignKey(
+        Budget, verbose_name=_("budget"), on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        related_name="budget_subscriptions",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("budget subscription")
+        verbose_name_plural = _("budget subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "user"], name="budgets_subscription_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.budget}"
+
+
+class Milestone(models.Model):
+    """A step in building a selected project, with its status and progress at that date; the
+    latest one is where the project stands."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("Works in progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    date = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), validators=[MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="budgets_milestone_progress_max"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Photo(models.Model):
+    """A photo of a proposal or of a milestone, through the core pipeline: only processed copies
+    (metadata stripped, re-encoded); ``original`` (unblurred, private) until the blur task has
+    published ``image`` and ``thumbnail``. Without a proposal or milestone it belongs to a form
+    being filled (``draft``), so a failed attempt keeps it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for anonymisation")
+        READY = "ready", _("Public")
+        FAILED = "failed", _("Anonymisation failed")
+
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    draft = models.CharField(max_length=64, blank=True, db_index=True)
+    original = personal(models.FileField(_("unblurred copy"), storage=_private_storage, blank=True))
+    image = models.FileField(_("public copy"), blank=True)
+    thumbnail = models.FileField(_("thumbnail"), blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    faces = models.PositiveIntegerField(_("faces and plates blurred"), default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return str(_("Photo %(id)s") % {"id": self.pk})
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == self.State.READY and bool(self.image)
 
 
 class ResultOverride(models.Model):

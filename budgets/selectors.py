@@ -6,13 +6,28 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from budgets.models import Ballot, BallotLine, BallotLink, Budget, Heading, Outcome, Voter
+from budgets.models import (
+    PHASE_ORDER,
+    PHASE_STARTS,
+    Ballot,
+    BallotLine,
+    BallotLink,
+    Budget,
+    Heading,
+    Milestone,
+    Outcome,
+    Photo,
+    Project,
+    Proposal,
+    Voter,
+)
 from budgets.pabulib import Project as PabulibProject
 from budgets.pabulib import Vote, write_pabulib
 from budgets.rules import Number
@@ -80,6 +95,82 @@ def heading_as_pabulib(heading: Heading) -> str:
         votes=[Vote(voter_id="", choices=ballot) for ballot in approvals],
         rule=PABULIB_RULES[Outcome.Rule(budget.counting_rule)],
     )
+
+
+# --- The cycle, proposals and tracking, as residents see them ----------------------------------
+
+
+def budgets_public() -> QuerySet[Budget]:
+    return Budget.objects.order_by("-created_at")
+
+
+def phase_timeline(budget: Budget) -> list[dict[str, object]]:
+    """Each phase with its dates, and whether it is past, current or to come."""
+    current = PHASE_ORDER.index(budget.phase)
+    timeline = []
+    for index, phase in enumerate(Budget.Phase):
+        timeline.append(
+            {
+                "phase": phase.value,
+                "label": phase.label,
+                "starts": getattr(budget, PHASE_STARTS[phase.value]),
+                "state": "past" if index < current else "current" if index == current else "next",
+            }
+        )
+    return timeline
+
+
+def proposals_public(budget: Budget) -> QuerySet[Proposal]:
+    """A budget's proposals with their support counts, merged ones aside."""
+    return (
+        Proposal.objects.filter(budget=budget, merged_into=None)
+        .annotate(support_count=Count("supports"))
+        .select_related("district")
+        .order_by("-support_count", "-created_at")
+    )
+
+
+def public_photos(owner: Proposal | Milestone) -> list[Photo]:
+    return [photo for photo in owner.photos.all() if photo.is_public]
+
+
+def selected_projects(budget: Budget | None = None) -> list[dict[str, Any]]:
+    """Projects selected by a budget's count (its own rule's outcome) or already being built
+    (with a milestone), each with where it stands and its place from the proposal it came from."""
+    outcomes = Outcome.objects.select_related("heading__budget").filter(
+        heading__budget__phase__in=[Budget.Phase.RESULTS, Budget.Phase.IMPLEMENTATION]
+    )
+    if budget is not None:
+        outcomes = outcomes.filter(heading__budget=budget)
+    wanted = Q(milestones__isnull=False)
+    for outcome in outcomes:
+        if outcome.rule == outcome.heading.budget.counting_rule:
+            wanted |= Q(heading=outcome.heading, pabulib_id__in=outcome.selected)
+    projects = Project.objects.filter(wanted)
+    if budget is not None:
+        projects = projects.filter(heading__budget=budget)
+    projects = (
+        projects.distinct()
+        .select_related("heading__budget", "proposal")
+        .prefetch_related("milestones")
+        .order_by("heading__budget", "heading", "pabulib_id")
+    )
+    rows = []
+    for project in projects:
+        milestones = list(project.milestones.all())
+        proposal = getattr(project, "proposal", None)
+        rows.append(
+            {
+                "project": project,
+                "title": project.title,
+                "url": reverse("budgets:project", args=[project.pk]),
+                "latest": milestones[0] if milestones else None,
+                "proposal": proposal,
+                "lat": proposal.latitude if proposal else None,
+                "lon": proposal.longitude if proposal else None,
+            }
+        )
+    return rows
 
 
 # --- Voting -----------------------------------------------------------------------------------

@@ -45,3 +45,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request: HttpRequest) -> str:
         return client_ip(request)
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """Failed sign-ins count per address *and* client IP together (allauth counts per
+        address alone): five wrong passwords from one place lock that place out, never the
+        resident signing in from elsewhere. allauth's per-IP limit still applies on top."""
+        address = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{self.get_client_ip(request)}:{address}"

@@ -41,7 +41,8 @@ class HomeTile:
 
 @dataclass(frozen=True)
 class KioskTile:
-    """A large button on a kiosk terminal's home page."""
+    """A large button on a kiosk terminal's home page; ``icon`` is the static path of an SVG
+    pictogram the app serves (the kiosk draws a generic one without it)."""
 
     key: str
     title: Any

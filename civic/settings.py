@@ -228,6 +228,7 @@ CELERY_TASK_QUEUES = [
 ]
 CELERY_TASK_ROUTES = {
     "reports.tasks.photo_anonymise_task": {"queue": f"{CELERY_QUEUE_PREFIX}-photos"},
+    "budgets.tasks.photo_anonymise_task": {"queue": f"{CELERY_QUEUE_PREFIX}-photos"},
 }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -251,6 +252,10 @@ CIVIC_REPORTS_UNBLURRED_KEPT_DAYS = env_int("CIVIC_REPORTS_UNBLURRED_KEPT_DAYS",
 CIVIC_REPORTS_DRAFT_PHOTOS_KEPT_DAYS = env_int("CIVIC_REPORTS_DRAFT_PHOTOS_KEPT_DAYS", 1)
 # Contact details given with a report are removed this long after it is closed.
 CIVIC_REPORTS_CONTACT_KEPT_DAYS = env_int("CIVIC_REPORTS_CONTACT_KEPT_DAYS", 365)
+# A report's private manage link stops working this long after the report is closed; the
+# author can ask for a fresh one (at most this many requests per client address per hour).
+CIVIC_REPORTS_MANAGE_LINK_DAYS = env_int("CIVIC_REPORTS_MANAGE_LINK_DAYS", 90)
+CIVIC_REPORTS_LINKS_PER_HOUR = env_int("CIVIC_REPORTS_LINKS_PER_HOUR", 10)
 # Reports a signed-in resident may send from the web form per hour, and anonymous API clients.
 CIVIC_REPORTS_WEB_PER_HOUR = env_int("CIVIC_REPORTS_WEB_PER_HOUR", 20)
 CIVIC_REPORTS_ANON_RATE = env_str("CIVIC_REPORTS_ANON_RATE", "10/hour")
@@ -369,6 +374,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PARSER_CLASSES": [
+        "civic.parsers.JSONParser",  # DRF's, with a 400 for JSON nested too deep
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "civic.authentication.AnonThrottle",

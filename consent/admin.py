@@ -28,7 +28,7 @@ from civic.errors import CivicError
 from civic.models import User
 from consent import registry
 from consent.models import AccessLog, Purpose, PurposeNotice
-from consent.services import purpose_notice_publish, subject_for
+from consent.services import purpose_notice_publish, subject_of_owner
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -51,6 +51,11 @@ class PersonalDataAdminMixin:
         """Whose data the row is; override when the person is reached through another row."""
         return registry.person_of(obj)
 
+    def personal_data_email(self, obj: Model) -> str:
+        """The contact email of someone without an account the row is about (a report sent by
+        email): their accesses are logged under its keyed HMAC. Override when reached otherwise."""
+        return str(getattr(obj, "contact_email", "") or "")
+
     def personal_fields_shown(self, request: HttpRequest, obj: Model) -> list[str]:
         shown = set(self.get_fields(request, obj))  # type: ignore[attr-defined]
         return [name for name in registry.personal_fields(type(obj)) if name in shown]
@@ -58,8 +63,10 @@ class PersonalDataAdminMixin:
     def _record_access(
         self, request: HttpRequest, obj: Model, fields: list[str], *, changed: bool
     ) -> None:
-        person = self.personal_data_person(obj)
-        if person is None or not fields:
+        if not fields:
+            return
+        subject = subject_of_owner(self.personal_data_person(obj) or self.personal_data_email(obj))
+        if subject is None:
             return
         # Stored in the city's language; the object and field names let "My data" re-render it.
         with translation.override(settings.LANGUAGE_CODE):
@@ -67,7 +74,7 @@ class PersonalDataAdminMixin:
             what = f"{obj._meta.verbose_name} #{obj.pk} ({verb})"
         AccessLog.record(
             actor=Actor(channel=Channel.STAFF, user=request.user),  # type: ignore[arg-type]
-            subject=subject_for(person),
+            subject=subject,
             what=what,
             channel=Channel.STAFF,
             obj=obj,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from consent.registry import register
@@ -72,6 +72,29 @@ def _sessions_of(user: User) -> list[Session]:
     ]
 
 
+def _admin_log_about(user: User) -> Any:
+    """Admin log entries about the person: on their account row, or naming them (an email or
+    their public name in the entry's title or message)."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from consent.selectors import verified_emails
+
+    about = Q(content_type=ContentType.objects.get_for_model(user), object_id=str(user.pk))
+    names = {*verified_emails(user), (user.email or "").lower()}
+    if len(user.display_name or "") >= 3:
+        names.add(user.display_name)
+    for name in sorted(filter(None, names)):
+        about |= Q(object_repr__icontains=name) | Q(change_message__icontains=name)
+    return LogEntry.objects.filter(about)
+
+
+def _admin_log_pseudonymise(user: User) -> int:
+    """Keep who did what and when (the staff member's accountability), not who it was about."""
+    return _admin_log_about(user).update(object_repr=gettext("an erased person"), change_message="")
+
+
 def export_account(user: User) -> dict[str, Any]:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
@@ -114,7 +137,8 @@ def export_account(user: User) -> dict[str, Any]:
 
 def erase_account(user: User, *, actor: Actor) -> dict[str, Any]:
     """Residents' accounts are deleted; staff accounts are deactivated (their acts stay).
-    Emails not yet sent to the person are dropped either way."""
+    Emails not yet sent to the person are dropped either way, and the admin log forgets them."""
+    pseudonymised = _admin_log_pseudonymise(user)
     for email in _outbox_for(user):
         email.delete()
     sessions = _sessions_of(user)
@@ -128,7 +152,12 @@ def erase_account(user: User, *, actor: Actor) -> dict[str, Any]:
         user.set_unusable_password()
         user.save(update_fields=["is_active", "password"])
         return {
-            "deleted": [gettext("sessions"), gettext("two-factor devices"), gettext("password")],
+            "deleted": [
+                gettext("sessions"),
+                gettext("two-factor devices"),
+                gettext("password"),
+                *_admin_log_receipt(pseudonymised),
+            ],
             "kept": [
                 {
                     "what": gettext("staff account and admin action log"),
@@ -144,9 +173,23 @@ def erase_account(user: User, *, actor: Actor) -> dict[str, Any]:
             gettext("email addresses"),
             gettext("two-factor devices"),
             gettext("sessions"),
+            *_admin_log_receipt(pseudonymised),
         ],
         "kept": [],
     }
+
+
+def _admin_log_receipt(count: int) -> list[str]:
+    if not count:
+        return []
+    return [
+        ngettext(
+            "your name in %(count)d entry of the staff site's log",
+            "your name in %(count)d entries of the staff site's log",
+            count,
+        )
+        % {"count": count}
+    ]
 
 
 def account_retention(*, now: Any) -> int:
@@ -158,13 +201,14 @@ def account_retention(*, now: Any) -> int:
 
 def export_consent(user: User) -> dict[str, Any]:
     from consent.models import AccessLog, ConsentEvent, PrivateMode
-    from consent.selectors import subject_of_user
+    from consent.selectors import subject_of_user, subjects_of_user
 
     subject = subject_of_user(user)
-    if subject is None:
+    subjects = subjects_of_user(user)
+    if subject is None and not subjects:
         return {"subject": None, "consents": [], "accesses": [], "private_mode": False}
     return {
-        "subject": str(subject.id),
+        "subject": str(subject.id) if subject is not None else None,
         "consents": [
             {
                 "seq": event.seq,
@@ -177,7 +221,7 @@ def export_consent(user: User) -> dict[str, Any]:
                 "at": event.at.isoformat(),
                 "hash": event.hash,
             }
-            for event in ConsentEvent.objects.filter(subject=subject).select_related("purpose")
+            for event in ConsentEvent.objects.filter(subject__in=subjects).select_related("purpose")
         ],
         # Roles and departments, never staff names.
         "accesses": [
@@ -187,19 +231,25 @@ def export_consent(user: User) -> dict[str, Any]:
                 "department": entry.actor_department,
                 "channel": entry.channel,
                 "what": entry.what,
-                "why": entry.why,
+                "why": entry.reason_text,
             }
-            for entry in AccessLog.objects.filter(subject=subject)
+            for entry in AccessLog.objects.filter(subject__in=subjects).select_related("reason")
         ],
         "private_mode": PrivateMode.objects.filter(user=user, enabled=True).exists(),
     }
 
 
 def erase_consent(user: User, *, actor: Actor) -> dict[str, Any]:
-    from consent.models import ExportArchive, PrivateMode
-    from consent.selectors import subject_of_user
+    from consent.models import AccessReason, ExportArchive, PrivateMode, Subject
+    from consent.selectors import subject_of_user, subjects_of_user
     from consent.services import subject_unlink
 
+    subjects = subjects_of_user(user)
+    # Reasons are free text that may quote the person: deleted; the chain keeps their hash.
+    AccessReason.objects.filter(access__subject__in=subjects).delete()
+    Subject.objects.filter(pk__in=[s.pk for s in subjects if s.user_id is None]).update(
+        email_key="", unlinked_at=timezone.now()
+    )
     for archive in ExportArchive.objects.filter(user=user):
         if archive.file:
             archive.file.delete(save=False)
@@ -213,6 +263,7 @@ def erase_consent(user: User, *, actor: Actor) -> dict[str, Any]:
             gettext("the link between you and your pseudonymous identifier"),
             gettext("your data exports"),
             gettext("your private mode setting"),
+            gettext("the reasons staff gave for accessing your data"),
         ],
         "kept": [
             {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import unicodedata
 import uuid
 from datetime import UTC
@@ -133,6 +134,21 @@ class HashChained(models.Model):
         return cls.objects.order_by("-seq").first()  # type: ignore[attr-defined]
 
 
+def email_key(email: str) -> str:
+    """The keyed HMAC of a normalised email address: the subject of someone without an account.
+
+    Keyed with ``CIVIC_EMAIL_SUBJECT_KEY`` when set, else a key derived from ``SECRET_KEY``:
+    without the key nobody can test guesses against it (a bare hash of an address can be).
+    """
+    from django.utils.crypto import salted_hmac
+
+    secret = getattr(settings, "CIVIC_EMAIL_SUBJECT_KEY", "") or None
+    normalised = unicodedata.normalize("NFC", email.strip()).lower()
+    return salted_hmac(
+        "civic.consent.email-subject", normalised, secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
 def _utc(moment: Any) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -151,10 +167,21 @@ class Subject(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     unlinked_at = models.DateTimeField(_("unlinked"), null=True, blank=True)
+    # A person without an account (a report's contact email): a keyed HMAC of the normalised
+    # address (``email_key``), never the address nor a bare hash of it. Found again when they
+    # sign up and verify it; cleared when they are erased.
+    email_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("data subject")
         verbose_name_plural = _("data subjects")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_key"],
+                condition=~models.Q(email_key=""),
+                name="consent_subject_email_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.id)
@@ -261,7 +288,11 @@ class AccessLog(HashChained, AppendOnlyModel, ActorFields):
     )
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     what = models.CharField(_("what"), max_length=255)
+    # Entries written before reasons moved to ``AccessReason`` keep theirs here (and chained).
     why = models.TextField(_("why"), blank=True)
+    # The salted hash of the reason kept in ``AccessReason``: the chain covers the reason, and
+    # erasing it (it may quote the person) never edits a chained row.
+    why_sha256 = models.CharField(max_length=64, blank=True)
     # The row looked at, as a typed reference ("civic.user", "12"), and its personal fields shown.
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -277,12 +308,12 @@ class AccessLog(HashChained, AppendOnlyModel, ActorFields):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_role} {self.what}"
 
     def chain_payload(self) -> dict[str, Any]:
-        # Frozen: migration 0004 chained the entries written before with this same payload.
+        # Frozen: migration 0004 chained the entries written before with this same payload; an
+        # entry whose reason sits in AccessReason (0006) chains its salted hash instead.
         return {
             "subject": str(self.subject_id),
             "at": _utc(self.at),
             "what": self.what,
-            "why": self.why,
             "object": [self.object_type, self.object_id],
             "fields": list(self.field_names),
             "channel": self.channel,
@@ -291,7 +322,18 @@ class AccessLog(HashChained, AppendOnlyModel, ActorFields):
             "actor_department": self.actor_department,
             "actor_ref": [self.actor_ref_type, self.actor_ref_id],
             "actor_label": self.actor_label,
+            **({"why": self.why} if not self.why_sha256 else {"why_sha256": self.why_sha256}),
         }
+
+    @property
+    def reason_text(self) -> str:
+        """The reason given, wherever it is kept ("" once erased)."""
+        if self.why:
+            return self.why
+        try:
+            return self.reason.text
+        except AccessReason.DoesNotExist:
+            return ""
 
     @classmethod
     def record(
@@ -311,15 +353,43 @@ class AccessLog(HashChained, AppendOnlyModel, ActorFields):
         # Entries are kept in the city's language, whoever is acting: a lazy text is rendered so.
         with translation.override(settings.LANGUAGE_CODE):
             what = str(what)
-        return cls.objects.create(
-            subject=subject,
-            what=what[:255],
-            why=why,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            field_names=list(fields),
-            **values,
-        )
+        salt = secrets.token_hex(16) if why else ""
+        with transaction.atomic():
+            entry = cls.objects.create(
+                subject=subject,
+                what=what[:255],
+                why_sha256=AccessReason.digest(salt, why) if why else "",
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                field_names=list(fields),
+                **values,
+            )
+            if why:
+                AccessReason.objects.create(access=entry, text=why, salt=salt)
+        return entry
+
+
+class AccessReason(models.Model):
+    """The free-text reason of an access-log entry, beside the chain: it may quote a person, so
+    erasure deletes it. The entry chains ``sha256(salt + text)``; the random salt goes with the
+    text, so the hash left behind cannot be tested against guesses."""
+
+    access = models.OneToOneField(
+        AccessLog, primary_key=True, on_delete=models.CASCADE, related_name="reason"
+    )
+    text = models.TextField(_("reason"))
+    salt = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("reason for an access")
+        verbose_name_plural = _("reasons for accesses")
+
+    def __str__(self) -> str:
+        return f"reason of access #{self.access_id}"
+
+    @staticmethod
+    def digest(salt: str, text: str) -> str:
+        return hashlib.sha256((salt + text).encode()).hexdigest()
 
 
 def _actor_subject(actor: Actor) -> Subject | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from civic.actors import Actor
 from civic.errors import NotFound
@@ -19,6 +19,7 @@ from consent.models import (
     PrivateMode,
     Purpose,
     Subject,
+    email_key,
 )
 from consent.registry import gate_purpose
 
@@ -31,6 +32,30 @@ def subject_of_user(user: User | None) -> Subject | None:
     if user is None or user.pk is None:
         return None
     return Subject.objects.filter(user=user).first()
+
+
+def verified_emails(user: User | None) -> set[str]:
+    """The person's verified email addresses, lower-cased: what ties a row filed with a contact
+    email (a report sent before signing up) to them, for export, erasure and private mode."""
+    from allauth.account.models import EmailAddress
+
+    if user is None or user.pk is None:
+        return set()
+    return {
+        email.lower()
+        for email in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+        if email
+    }
+
+
+def contact_email_q(field: str, user: User) -> Q:
+    """Rows whose ``field`` holds one of the person's verified emails (case-insensitively)."""
+    query = Q(pk__in=[])
+    for email in sorted(verified_emails(user)):
+        query |= Q(**{f"{field}__iexact": email})
+    return query
 
 
 def consent_state(subject: Subject | None) -> dict[str, ConsentEvent]:
@@ -90,12 +115,24 @@ def my_consent_event(*, actor: Actor, seq: int) -> ConsentEvent:
     return event
 
 
+def subjects_of_user(user: User | None) -> list[Subject]:
+    """The person's subject and those keyed by the HMAC of their verified emails (accesses to
+    what they sent before signing up)."""
+    if user is None or user.pk is None:
+        return []
+    keys = [email_key(email) for email in verified_emails(user)]
+    query = Q(user=user)
+    if keys:
+        query |= Q(email_key__in=keys, user=None, unlinked_at=None)
+    return list(Subject.objects.filter(query))
+
+
 def my_access_log(*, actor: Actor) -> QuerySet[AccessLog]:
-    """Who accessed the acting person's data, newest first."""
-    subject = subject_of_user(actor.subject_user)
-    if subject is None:
+    """Who accessed the acting person's data, newest first, the reasons given beside."""
+    subjects = subjects_of_user(actor.subject_user)
+    if not subjects:
         return AccessLog.objects.none()
-    return AccessLog.objects.filter(subject=subject)
+    return AccessLog.objects.filter(subject__in=subjects).select_related("reason")
 
 
 def private_mode_is_on(user: User | None) -> bool:

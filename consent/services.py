@@ -31,6 +31,7 @@ from consent.models import (
     Purpose,
     PurposeNotice,
     Subject,
+    email_key,
 )
 from consent.triggers import SQLITE_UNLOCK_TABLE
 
@@ -51,6 +52,35 @@ def subject_for(user: User) -> Subject:
     """The person's pseudonymous subject, created on first need."""
     subject, _created = Subject.objects.get_or_create(user=user)
     return subject
+
+
+def subject_for_contact(email: str) -> Subject | None:
+    """The subject of whoever a contact email (a report sent without an account) belongs to:
+    the account that verified it, or else a subject keyed by the email's keyed HMAC, so that
+    accesses to their data are logged and shown to them once they sign up."""
+    from allauth.account.models import EmailAddress
+
+    email = (email or "").strip()
+    if not email:
+        return None
+    address = (
+        EmailAddress.objects.filter(email__iexact=email, verified=True)
+        .select_related("user")
+        .first()
+    )
+    if address is not None:
+        return subject_for(address.user)
+    subject, _created = Subject.objects.get_or_create(email_key=email_key(email))
+    return subject
+
+
+def subject_of_owner(owner: User | str | None) -> Subject | None:
+    """Whose access-log subject: an account's, or a contact email's (``subject_for_contact``)."""
+    if owner is None or owner == "":
+        return None
+    if isinstance(owner, str):
+        return subject_for_contact(owner)
+    return subject_for(owner)
 
 
 # --- Journals --------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ from consent import registry, selectors, services
 from consent.exports import FORMAT, sections_for
 from consent.forms import AccessReasonForm, AccountDeleteForm, PrivateModeForm
 from consent.models import AccessLog, ConsentEvent, LegalBasis, Purpose
-from consent.services import subject_for
 
 if TYPE_CHECKING:
     from civic.models import User
@@ -48,7 +47,7 @@ View = Callable[..., HttpResponse]
 
 
 def reason_required(
-    *, what: Any, person: Callable[..., User | None], channel: str = Channel.STAFF
+    *, what: Any, person: Callable[..., User | str | None], channel: str = Channel.STAFF
 ) -> Callable[[View], View]:
     """Ask a free-text reason before the view runs, and record it in the person's access log.
 
@@ -56,7 +55,7 @@ def reason_required(
     runs on the POST that carries the reason (``request.access_reason`` holds it), so a download
     is served in answer to the form. Put access checks *outside* this decorator: nobody should
     be asked a reason for something they may not see. ``person(request, *args, **kwargs)``
-    returns whose data it is.
+    returns whose data it is: their account, or the contact email of someone without one.
     """
 
     def decorator(view: View) -> View:
@@ -67,13 +66,11 @@ def reason_required(
             form = AccessReasonForm(request.POST if has_reason else None)
             if form.is_valid():
                 reason = form.cleaned_data["consent_access_reason"]
-                if owner is not None:  # data of nobody known (an anonymous report) has no log
+                subject = services.subject_of_owner(owner)
+                if subject is not None:  # data of nobody known (an anonymous report): no log
+                    actor = Actor(channel=channel, user=request.user)  # type: ignore[arg-type]
                     AccessLog.record(
-                        actor=Actor(channel=channel, user=request.user),  # type: ignore[arg-type]
-                        subject=subject_for(owner),
-                        what=what,
-                        why=reason,
-                        channel=channel,
+                        actor=actor, subject=subject, what=what, why=reason, channel=channel
                     )
                 request.access_reason = reason  # type: ignore[attr-defined]
                 return view(request, *args, **kwargs)

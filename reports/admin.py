@@ -3,14 +3,19 @@ state changes, answers, re-routing and duplicates go through the services (they 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +90,11 @@ class UpdateInline(admin.TabularInline):
         return request.user.has_perm("reports.view_report")
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return services.staff_name(obj)
+
+
 class ReportAdminForm(forms.ModelForm):
     new_status = forms.ChoiceField(
         label=_("Change the status to"), required=False, choices=[("", "—"), *_STAFF_STATUSES]
@@ -120,6 +130,44 @@ class ReportAdminForm(forms.ModelForm):
             "contact_name",
             "contact_phone",
         )
+        field_classes = {"assignee": StaffChoiceField}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "assignee" in self.fields and self.instance.pk:
+            # A colleague of the department in charge (or a triager): no raw id to guess.
+            self.fields["assignee"].queryset = services.assignable_to(self.instance)  # type: ignore[attr-defined]
+
+
+class AssignmentFilter(admin.SimpleListFilter):
+    title = _("assignment")
+    parameter_name = "assigned"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("me", _("Assigned to me")), ("none", _("Unassigned"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Report]) -> QuerySet[Report]:
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)  # type: ignore[misc]
+        if self.value() == "none":
+            return queryset.filter(assignee=None)
+        return queryset
+
+
+class ReportActionForm(ActionForm):
+    """What the bulk actions need, beside the action: a template, a colleague, an original."""
+
+    response_template = forms.ModelChoiceField(
+        label=_("Template"),
+        queryset=ResponseTemplate.objects.filter(is_active=True),
+        required=False,
+    )
+    assignee = StaffChoiceField(
+        label=_("Colleague"),
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
+        required=False,
+    )
+    original = forms.IntegerField(label=_("Original report number"), required=False, min_value=1)
 
 
 @admin.register(Report)
@@ -134,14 +182,25 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         "priority",
         "district",
         "department",
+        "assignee_name",
         "support_count",
         "created_at",
     )
-    list_filter = ("status", "department", "district", "category", "priority", "created_at")
-    list_select_related = ("category", "district", "department")
-    search_fields = ("=id",)
+    list_filter = (
+        AssignmentFilter,
+        "status",
+        "department",
+        "district",
+        "category",
+        "priority",
+        "created_at",
+    )
+    list_select_related = ("category", "district", "department", "assignee")
+    search_fields = ("description", "address")
+    search_help_text = _("A word of the description or address, or a report number (#12).")
     date_hierarchy = "created_at"
-    raw_id_fields = ("duplicate_of", "assignee")
+    raw_id_fields = ("duplicate_of",)
+    action_form = ReportActionForm
     readonly_fields = (
         "status",
         "status_meaning",
@@ -156,9 +215,10 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         "support_total",
         "location_map",
         "client_media_url",
+        "answers_shown",
     )
     inlines = [UpdateInline]
-    actions = ["acknowledge", "export_csv"]
+    actions = ["acknowledge", "answer_with_template", "assign", "mark_duplicate", "export_csv"]
     fieldsets = (
         (
             None,
@@ -198,6 +258,7 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
                     "lon",
                     "district",
                     "address",
+                    "answers_shown",
                     "photos_list",
                     "client_media_url",
                     "channel",
@@ -279,34 +340,197 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     def status_meaning(self, obj: Report) -> str:
         return obj.status_meaning
 
+    @admin.display(description=_("assigned to"), ordering="assignee__display_name")
+    def assignee_name(self, obj: Report) -> str:
+        return services.staff_name(obj.assignee) if obj.assignee else "—"
+
+    @admin.display(description=_("answers to the category's questions"))
+    def answers_shown(self, obj: Report) -> str:
+        rows = []
+        for question in obj.category.localized_questions():
+            answer = obj.answers.get(question["code"])
+            if answer in (None, "", []):
+                continue
+            names = {value.get("key"): value.get("name") for value in question.get("values", [])}
+            values = answer if isinstance(answer, list) else [answer]
+            rows.append((question["label"], ", ".join(str(names.get(v, v)) for v in values)))
+        if not rows:
+            return "—"
+        return format_html(
+            '<dl class="report-answers">{}</dl>',
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
+        )
+
     @admin.display(description=_("photos"))
     def photos_list(self, obj: Report) -> str:
+        """Blurred previews; the unblurred copy only behind the view that asks for a reason
+        and records the opening."""
         photos = list(obj.photos.all())
         if not photos:
             return "—"
-        return format_html_join(
-            " ",
-            '<a href="{}">{}</a>',
-            (
-                (
-                    reverse("reports:photo_original", args=[photo.pk]),
-                    format_html("{} {} ({})", _("photo"), photo.pk, photo.get_state_display()),
+        items = []
+        for photo in photos:
+            if photo.state == Photo.State.READY and photo.image and photo.thumbnail:
+                preview = format_html(
+                    '<a href="{}"><img src="{}" alt="{}" class="report-preview"></a>',
+                    reverse("admin:reports_report_photo", args=[photo.pk, "full"]),
+                    reverse("admin:reports_report_photo", args=[photo.pk, "thumb"]),
+                    _("Photo %(n)s of report #%(id)s (blurred)") % {"n": photo.pk, "id": obj.pk},
                 )
-                for photo in photos
-            ),
+            else:
+                preview = format_html("{} ({})", _("photo"), photo.get_state_display())
+            items.append(
+                (
+                    preview,
+                    reverse("reports:photo_original", args=[photo.pk]),
+                    _("Unblurred original (reason asked and recorded)"),
+                )
+            )
+        return format_html(
+            '<ul class="report-photos">{}</ul>',
+            format_html_join("", '<li>{}<br><a href="{}">{}</a></li>', items),
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # reports come from residents, the API and alerts, through report_submit
 
-    @admin.action(description=_("Acknowledge the selected reports"))
-    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Report], search_term: str
+    ) -> tuple[QuerySet[Report], bool]:
+        """Words of the description or address; a number (with or without #) also finds that
+        report."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        number = search_term.strip().lstrip("#")
+        if number.isdigit() and len(number) < 10:
+            found = queryset.filter(Q(pk=int(number)) | Q(pk__in=found.values("pk")))
+        return found, may_have_duplicates
+
+    def _bulk(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Report],
+        step: Callable[[Actor, Report], Any],
+        done_message: str,
+    ) -> None:
+        """One single-report service call per report, each in its own transaction: a bulk
+        change notifies and journals exactly as the same changes made one by one."""
         actor = Actor(channel=Channel.STAFF, user=request.user)  # type: ignore[arg-type]
         done = 0
-        for report in queryset.filter(status=Status.OPEN):
-            services.report_change_status(actor=actor, report=report, status=Status.ACKNOWLEDGED)
-            done += 1
-        self.message_user(request, _("%(n)s report(s) acknowledged.") % {"n": done})
+        for report in queryset.order_by("pk"):
+            try:
+                with transaction.atomic():
+                    step(actor, report)
+            except CivicError as exc:
+                messages.error(request, f"#{report.pk}: {exc.message}")
+            else:
+                done += 1
+        self.message_user(request, done_message % {"n": done})
+
+    def _action_value(self, request: HttpRequest, name: str) -> Any:
+        form = self.action_form(request.POST)
+        form.fields["action"].choices = self.get_action_choices(request)  # type: ignore[attr-defined]
+        form.is_valid()
+        return form.cleaned_data.get(name)
+
+    def _staff_edit_each(
+        self, request: HttpRequest, queryset: QuerySet[Report], edit: Any, done_message: str
+    ) -> None:
+        self._bulk(
+            request,
+            queryset,
+            lambda actor, report: services.report_staff_edit(actor=actor, report=report, edit=edit),
+            done_message,
+        )
+
+    @admin.action(description=_("Acknowledge the selected reports"))
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        edit = services.StaffEdit(status=Status.ACKNOWLEDGED)
+        self._staff_edit_each(
+            request,
+            queryset.filter(status=Status.OPEN),
+            edit,
+            str(_("%(n)s report(s) acknowledged.")),
+        )
+
+    @admin.action(description=_("Answer with the chosen template (and its status)"))
+    def answer_with_template(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        template = self._action_value(request, "response_template")
+        if template is None:
+            messages.error(request, _("Choose a template to answer with."))
+            return
+
+        def step(actor: Actor, report: Report) -> None:
+            edit = services.StaffEdit(
+                status=template.status, public_text=services.response_text(template, report)
+            )
+            services.report_staff_edit(actor=actor, report=report, edit=edit)
+
+        self._bulk(request, queryset, step, str(_("%(n)s report(s) answered.")))
+
+    @admin.action(description=_("Assign to the chosen colleague"))
+    def assign(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        assignee = self._action_value(request, "assignee")
+        if assignee is None:
+            messages.error(request, _("Choose the colleague to assign the reports to."))
+            return
+        edit = services.StaffEdit(assign=True, assignee=assignee)
+        self._staff_edit_each(request, queryset, edit, str(_("%(n)s report(s) assigned.")))
+
+    @admin.action(description=_("Mark as duplicates of the original report number"))
+    def mark_duplicate(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        number = self._action_value(request, "original")
+        original = self.get_queryset(request).filter(pk=int(number)).first() if number else None
+        if original is None:
+            messages.error(request, _("Give the number of a report you can see."))
+            return
+        edit = services.StaffEdit(duplicate_of=original)
+        self._staff_edit_each(
+            request,
+            queryset.exclude(pk=original.pk),
+            edit,
+            str(_("%(n)s report(s) marked as duplicates.")),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path("map/", self.admin_site.admin_view(self.queue_map), name="reports_report_map"),
+            path(
+                "photo/<int:pk>/<str:kind>/",
+                self.admin_site.admin_view(self.photo_blurred),
+                name="reports_report_photo",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def queue_map(self, request: HttpRequest) -> HttpResponse:
+        """The queue as it is filtered and searched in the list, as pins and a list of links."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "cl": changelist,
+            "title": _("Map of the queue"),
+            **queue_map_context(changelist.get_queryset(request), request.GET.urlencode()),
+        }
+        return TemplateResponse(request, "admin/reports/report/queue_map.html", context)
+
+    def photo_blurred(self, request: HttpRequest, pk: int, kind: str) -> FileResponse:
+        """A blurred copy for the staff who may see its report, public or not yet."""
+        photo = Photo.objects.filter(pk=pk, state=Photo.State.READY).first()
+        if photo is None or photo.report_id is None or kind not in ("thumb", "full"):
+            raise Http404
+        if not photo.image:
+            raise Http404
+        if not self.get_queryset(request).filter(pk=photo.report_id).exists():
+            raise PermissionDenied
+        response = FileResponse(
+            (photo.thumbnail if kind == "thumb" else photo.image).open("rb"),
+            content_type="image/jpeg",
+        )
+        response["Cache-Control"] = "private, max-age=300"
+        return response
 
     @admin.action(description=_("Export the selected reports (CSV)"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Report]) -> Any:
@@ -328,7 +552,12 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> Any:
-        extra_context = {**(extra_context or {}), "dashboard_url": reverse("reports:dashboard")}
+        query = request.GET.urlencode()
+        extra_context = {
+            **(extra_context or {}),
+            "dashboard_url": reverse("reports:dashboard"),
+            "map_url": reverse("admin:reports_report_map") + (f"?{query}" if query else ""),
+        }
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -346,12 +575,16 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             else None,
             duplicate_of=obj.duplicate_of if "duplicate_of" in changed else None,
             status=data.get("new_status") or (template.status if template else ""),
-            public_text=data.get("public_update") or (template.text if template else ""),
+            public_text=data.get("public_update")
+            or (services.response_text(template, old) if template else ""),
             internal_note=data.get("internal_note") or "",
             hide_reason=data.get("hide_reason") or "",
+            assign="assignee" in changed,
+            assignee=obj.assignee,
         )
         # The services set these themselves, with their journal entries.
         obj.category, obj.duplicate_of = old.category, old.duplicate_of
+        obj.assignee = old.assignee
         obj.lat, obj.lon = old.lat, old.lon
         try:
             services.report_staff_edit(actor=actor, report=obj, edit=edit)
@@ -372,6 +605,40 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         return super().response_change(request, obj)
 
 
+QUEUE_MAP_MAX = 500
+
+
+def queue_map_context(reports: QuerySet[Report], query: str) -> dict[str, Any]:
+    """The first reports of a filtered queue, with the pins of those placed on the map."""
+    shown = list(
+        reports.select_related("category").order_by("-created_at", "-id")[: QUEUE_MAP_MAX + 1]
+    )
+    pins = [
+        {
+            "id": report.pk,
+            "lat": report.lat,
+            "lon": report.lon,
+            "label": f"#{report.pk} {report.category.display_name}",
+            "url": reverse("admin:reports_report_change", args=[report.pk]),
+        }
+        for report in shown[:QUEUE_MAP_MAX]
+        if report.lat is not None and report.lon is not None
+    ]
+    center = city().map_center
+    return {
+        "reports": shown[:QUEUE_MAP_MAX],
+        "truncated": len(shown) > QUEUE_MAP_MAX,
+        "limit": QUEUE_MAP_MAX,
+        "pins": pins,
+        "map_config": {
+            "url": city().tile_url,
+            "attribution": city().tile_attribution,
+            "center": [center[0], center[1]],
+        },
+        "list_url": reverse("admin:reports_report_changelist") + (f"?{query}" if query else ""),
+    }
+
+
 @admin.register(Photo)
 class PhotoAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     personal_data_str_is_safe = True
@@ -383,6 +650,9 @@ class PhotoAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
 
     def personal_data_person(self, obj: Any) -> Any:
         return obj.report.reporter if obj.report else None
+
+    def personal_data_email(self, obj: Any) -> str:
+        return obj.report.contact_email if obj.report else ""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Photo]:
         return (

@@ -118,9 +118,17 @@ class ReportForm(forms.Form):
     nearby_seen = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def __init__(
-        self, *args: Any, user: Any = None, draft_ids: tuple[int, ...] = (), **kwargs: Any
+        self,
+        *args: Any,
+        user: Any = None,
+        draft_ids: tuple[int, ...] = (),
+        kiosk: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # On a public terminal: no email asked, and no file chooser of the terminal's disk (the
+        # kiosk's camera script, when the terminal has a camera, puts its photo in the field).
+        self.kiosk = kiosk
         # Radios grouped under their group's name, each with its description (see the template).
         self.category_groups = [
             (categories[0].display_group or _("Other"), categories)
@@ -134,9 +142,13 @@ class ReportForm(forms.Form):
         self.fields["remove_photos"].choices = [  # type: ignore[attr-defined]
             (pk, _("Photo %(n)s") % {"n": i + 1}) for i, pk in enumerate(draft_ids)
         ]
-        if user is not None and user.is_authenticated:
+        if kiosk or (user is not None and user.is_authenticated):
             for name in ("email", "name", "phone"):
                 del self.fields[name]
+        if kiosk:
+            self.fields["photos"].widget = MultipleFileInput(
+                attrs={"accept": "image/jpeg", "hidden": True, "data-kiosk-camera": True}
+            )
         self.question_fields = self._add_questions()
 
     def _add_questions(self) -> list[str]:

@@ -394,6 +394,8 @@ class Update(models.Model):
         FIXED_BY_AUTHOR = "fixed_by_author", _("fixed, says the author")
         REOPENED_BY_AUTHOR = "reopened_by_author", _("reopened by the author")
         WITHDRAWN = "withdrawn", _("withdrawn by author")
+        ASSIGNED = "assigned", _("assigned")
+        UNASSIGNED = "unassigned", _("no longer assigned")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
     author = models.ForeignKey(
@@ -463,6 +465,8 @@ UPDATE_TEXTS: dict[str, Any] = {
     Update.Kind.FIXED_BY_AUTHOR: _("Fixed, says the author."),
     Update.Kind.REOPENED_BY_AUTHOR: _("Reopened: the author says the problem is still there."),
     Update.Kind.WITHDRAWN: _("withdrawn by author"),
+    Update.Kind.ASSIGNED: _("Assigned to %(name)s."),
+    Update.Kind.UNASSIGNED: _("No longer assigned to anyone."),
 }
 
 

@@ -49,6 +49,14 @@ LABELS = {
 }
 
 
+def reports_of(user: User) -> Q:
+    """The person's reports: sent from their account, or sent without an account from one of
+    their verified email addresses (before they signed up)."""
+    from consent.selectors import contact_email_q
+
+    return Q(reporter=user) | (Q(reporter=None) & contact_email_q("contact_email", user))
+
+
 def export_reports(user: User) -> dict[str, Any]:
     from reports.models import Abuser, AreaAlert, Report, Subscription, Support
 
@@ -72,7 +80,7 @@ def export_reports(user: User) -> dict[str, Any]:
                 "created_at": report.created_at.isoformat(),
                 "photos": public_photos.get(report.pk, 0),
             }
-            for report in Report.objects.filter(reporter=user).select_related("category")
+            for report in Report.objects.filter(reports_of(user)).select_related("category")
         ],
         "following": [report_id for report_id, _paused in follows],
         "following_paused": [report_id for report_id, paused in follows if paused],
@@ -93,10 +101,16 @@ def export_reports(user: User) -> dict[str, Any]:
 
 
 def erase_reports(user: User, *, actor: Actor) -> dict[str, Any]:
-    """Reports stay (the city answered them), unlinked from the person and without contact."""
-    from reports.models import AreaAlert, Report, Subscription, Support
+    """Reports stay (the city answered them), unlinked from the person and without contact;
+    the unblurred originals of their photos (private storage) are deleted."""
+    from reports.models import AreaAlert, Photo, Report, Subscription, Support
 
-    unlinked = Report.objects.filter(reporter=user).update(
+    mine = reports_of(user)
+    originals = 0
+    for photo in Photo.objects.filter(report__in=Report.objects.filter(mine)).exclude(original=""):
+        photo.original.delete(save=True)
+        originals += 1
+    unlinked = Report.objects.filter(mine).update(
         reporter=None, contact_email="", contact_name="", contact_phone="", show_name=False
     )
     Subscription.objects.filter(user=user).delete()
@@ -111,6 +125,12 @@ def erase_reports(user: User, *, actor: Actor) -> dict[str, Any]:
             gettext("area alerts"),
             gettext("link between you and your reports"),
             gettext("contact details"),
+            ngettext(
+                "%(count)d unblurred photo original",
+                "%(count)d unblurred photo originals",
+                originals,
+            )
+            % {"count": originals},
         ],
         "kept": [
             {
@@ -162,10 +182,12 @@ def reports_retention(*, now: datetime) -> int:
 
 def _public_photos(user: User) -> Any:
     """The person's photos that are public: blurred (``image``), never the unblurred copy."""
-    from reports.models import Photo
+    from reports.models import Photo, Report
 
     return (
-        Photo.objects.filter(report__reporter=user, state=Photo.State.READY)
+        Photo.objects.filter(
+            report__in=Report.objects.filter(reports_of(user)), state=Photo.State.READY
+        )
         .exclude(image="")
         .order_by("report_id", "position", "id")
     )
@@ -200,7 +222,7 @@ def private_mode_reports(
         # Locked, so what is returned is exactly what was changed.
         named = list(
             Report.objects.select_for_update()
-            .filter(reporter=user, show_name=True)
+            .filter(reports_of(user), show_name=True)
             .values_list("pk", flat=True)
         )
         follows = list(
@@ -218,7 +240,7 @@ def private_mode_reports(
         AreaAlert.objects.filter(pk__in=alerts).update(paused=True)
         return {"names_hidden": named, "follows_paused": follows, "alerts_paused": alerts}
     state = state or {}
-    Report.objects.filter(reporter=user, pk__in=state.get("names_hidden", [])).update(
+    Report.objects.filter(reports_of(user), pk__in=state.get("names_hidden", [])).update(
         show_name=True
     )
     Subscription.objects.filter(

@@ -78,6 +78,7 @@ def register() -> None:
             key="reports",
             title=_("Report a problem in the street"),
             url_name="reports:create",
+            icon="reports/icons/report.svg",
             order=10,
         )
     )

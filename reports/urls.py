@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from reports import api, feeds, open311, staff_views, views
+from reports import api, feeds, manage_links, open311, staff_views, views
 
 app_name = "reports"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -22,6 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/alerts/", views.area_alerts, name="alerts"),
     path("reports/confirm/<str:token>/", views.report_confirm, name="confirm"),
     path("reports/manage/<str:token>/", views.report_manage, name="manage"),
+    path("reports/links/", manage_links.manage_links_request, name="manage_links"),
+    path("reports/links/sent/", manage_links.manage_links_sent, name="manage_links_sent"),
     path("reports/fixed/<str:token>/", views.fixed_question, name="fixed_question"),
     re_path(
         r"^reports/photos/(?P<pk>\d+)/(?P<kind>image|thumb)\.jpg$",

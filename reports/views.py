@@ -34,6 +34,9 @@ from reports.models import Photo, Report
 from reports.selectors import report_public_detail, reports_public_filtered
 from reports.tiles import MAX_ZOOM, MIN_ZOOM, tile_geojson
 
+# The session's reports just filed on a public terminal (read by the terminal's receipt).
+FILED_AT_KIOSK = "reports_filed_at_kiosk"
+
 
 def _keep_photos(
     request: HttpRequest, draft: str
@@ -97,15 +100,16 @@ def report_create(request: HttpRequest) -> HttpResponse:
     """The report form. A failed attempt keeps everything, photos included (server-side, under
     the form's token); "already reported?" and a photo's position are offered on the way."""
     draft = draft_token(request.POST.get("draft"))
+    kiosk = getattr(request, "civic_terminal", None) is not None  # a public terminal
     if request.method != "POST":
-        form = ReportForm(user=request.user, initial={"draft": draft})
+        form = ReportForm(user=request.user, initial={"draft": draft}, kiosk=kiosk)
         return _form_page(request, form, [], status=200)
     already = services.report_for_idempotency_key(f"web:{draft}")
     if already is not None:  # the same form sent twice (a double click, a reload)
         return redirect(already) if already.is_public else redirect("reports:create")
     refusal = _refusal(request)
     if refusal:  # before any photo is decoded: a robot or a flood costs no image work
-        form = ReportForm({**request.POST.dict(), "draft": draft}, user=request.user)
+        form = ReportForm({**request.POST.dict(), "draft": draft}, user=request.user, kiosk=kiosk)
         form.is_valid()
         form.add_error(None, refusal[1])
         return _form_page(request, form, services.draft_photos(draft), status=refusal[0])
@@ -113,7 +117,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
     data = request.POST.copy()
     data["draft"] = draft
     offered = _offer_photo_position(data, position)
-    form = ReportForm(data, user=request.user)
+    form = ReportForm(data, user=request.user, kiosk=kiosk)
     form.is_valid()
     for error in photo_errors:
         form.add_error("photos", error)
@@ -135,6 +139,9 @@ def report_create(request: HttpRequest) -> HttpResponse:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return _form_page(request, form, photos, status=400)
     services.report_rate_count(_rate_key(request))
+    if kiosk and report.is_public:
+        # The report's public page then shows the terminal's receipt (a QR code, a print).
+        request.session[FILED_AT_KIOSK] = [*request.session.get(FILED_AT_KIOSK, [])[-9:], report.pk]
     if report.is_public:
         messages.success(request, _("Thank you: your report is published."))
         return redirect(report)
@@ -301,7 +308,9 @@ def _photo_for_staff(request: HttpRequest, pk: int) -> Photo:
 
 def _photo_owner(request: HttpRequest, pk: int) -> Any:
     photo = Photo.objects.select_related("report__reporter").filter(pk=pk).first()
-    return photo.report.reporter if photo and photo.report else None
+    if photo is None or photo.report is None:
+        return None
+    return photo.report.reporter or photo.report.contact_email or None
 
 
 @reason_required(what=gettext_lazy("unblurred photo of a report"), person=_photo_owner)

@@ -32,7 +32,9 @@ def device_of(topic: str) -> str:
 def message_store(*, topic: str, payload: bytes) -> int:
     """Persist one message as a batch (whatever it holds: the worker quarantines the bad)."""
     sensor = Sensor.objects.filter(device_id=device_of(topic)).first()
-    body = payload.decode(errors="replace")
+    # Any bytes at all: PostgreSQL stores no NUL, so it becomes U+FFFD like undecodable bytes;
+    # the worker then quarantines the message as bad syntax.
+    body = payload.decode(errors="replace").replace("\x00", "\ufffd")
     batch = services.batch_receive(
         device_format=DeviceFormat.NATIVE,
         body=body,

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from django.db import transaction
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from budgets.models import Ballot, BallotLine, BallotLink, Budget, Heading, Outcome, Project
 from budgets.pabulib import APPROVAL_TYPES, PabulibError, parse_pabulib

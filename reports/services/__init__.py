@@ -37,21 +37,28 @@ from reports.services.submission import (  # noqa: F401
     route,
 )
 from reports.services.tokens import (  # noqa: F401
+    TooManyRequests,
     confirm_token,
     fixed_question_token,
+    manage_link_expired,
+    manage_links_send,
     manage_token,
     report_for_question_token,
     report_for_token,
 )
 from reports.services.triage import (  # noqa: F401
     StaffEdit,
+    assignable_to,
     report_add_update,
     report_assign,
     report_change_status,
     report_hide,
+    report_language,
     report_mark_duplicate,
     report_place,
     report_recategorise,
     report_staff_edit,
     reports_visible_to,
+    response_text,
+    staff_name,
 )

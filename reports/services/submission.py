@@ -155,7 +155,8 @@ def report_submit(
                 _("Give an email address too, so we can confirm the report."),
                 field="email",
             )
-        if not category.anonymous_allowed:
+        # A public terminal asks no email: the city's own kiosk vouches for the report.
+        if not category.anonymous_allowed and actor.terminal is None:
             raise InvalidInput(
                 _("This category needs an email address, so the city can reach you."),
                 field="email",

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +22,7 @@ from reports.models import (
     OPEN311_OPEN,
     Category,
     Report,
+    ResponseTemplate,
     Status,
     Subscription,
     Support,
@@ -177,13 +180,72 @@ def report_place(
     return report
 
 
+def assignable_to(report: Report) -> QuerySet[User]:
+    """The colleagues a report may be given to: active staff of its department, and triagers."""
+    triage_all = Q(
+        groups__permissions__codename="triage_all",
+        groups__permissions__content_type__app_label="reports",
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .filter(Q(department_id=report.department_id) | triage_all | Q(is_superuser=True))
+        .distinct()
+        .order_by("display_name", "email")
+    )
+
+
+def staff_name(user: User) -> str:
+    return user.display_name or user.email or str(user.pk)
+
+
 @transaction.atomic
 def report_assign(*, actor: Actor, report: Report, assignee: User | None) -> Report:
-    if assignee is not None and not assignee.is_staff:
-        raise InvalidInput(_("Only city staff can be assigned a report."), field="assignee")
+    """Give the report to a colleague (or to no one): journaled as an internal update, and the
+    new assignee told by email (unless they assigned it to themselves)."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if assignee is not None and not assignable_to(report).filter(pk=assignee.pk).exists():
+        raise InvalidInput(
+            _("Choose a colleague of the department in charge of the report."), field="assignee"
+        )
+    if report.assignee_id == (assignee.pk if assignee else None):
+        return report
     Report.objects.filter(pk=report.pk).update(assignee=assignee, updated_at=timezone.now())
     report.assignee = assignee
+    Update.objects.create(
+        report=report,
+        author=actor.user,
+        is_public=False,
+        **(
+            Update.system(Update.Kind.ASSIGNED, name=staff_name(assignee))
+            if assignee is not None
+            else Update.system(Update.Kind.UNASSIGNED)
+        ),
+    )
+    if assignee is not None and assignee != actor.user and assignee.email:
+        email_send_templated(
+            to=assignee.email,
+            template_prefix="reports/email/assigned",
+            context={
+                "report": report,
+                "by": staff_name(actor.user) if actor.user else "",
+                "url": absolute_url(reverse("admin:reports_report_change", args=[report.pk])),
+            },
+            language=assignee.language,
+        )
     return report
+
+
+def report_language(report: Report) -> str:
+    """The language the report's author reads: their account's, or the one they wrote in."""
+    language = report.reporter.language if report.reporter is not None else report.language
+    return (language or "fr").split("-")[0]
+
+
+def response_text(template: ResponseTemplate, report: Report) -> str:
+    """A response template's text in the author's language, when the template has one
+    (per-language fields ``text_fr``/``text_en``), else its text as written."""
+    return str(getattr(template, f"text_{report_language(report)}", "") or template.text)
 
 
 @transaction.atomic
@@ -263,6 +325,8 @@ class StaffEdit:
     public_text: str = ""
     internal_note: str = ""
     hide_reason: str = ""
+    assign: bool = False  # give the report to ``assignee`` (None: to no one)
+    assignee: User | None = None
 
 
 @transaction.atomic
@@ -276,6 +340,8 @@ def report_staff_edit(*, actor: Actor, report: Report, edit: StaffEdit) -> Repor
         report_recategorise(actor=actor, report=report, category=edit.category)
     if edit.place is not None:
         report_place(actor=actor, report=report, lat=edit.place[0], lon=edit.place[1])
+    if edit.assign:
+        report_assign(actor=actor, report=report, assignee=edit.assignee)
     if edit.duplicate_of is not None and edit.duplicate_of != previous.duplicate_of:
         report_mark_duplicate(actor=actor, report=report, original=edit.duplicate_of)
     if edit.status and edit.status != previous.status:

@@ -8,6 +8,7 @@ and device health samples; validation common to every format happens after, in t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -94,11 +95,43 @@ def parse_time(value: Any) -> datetime | None:
 def parse_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
             return float(value.strip())
-        except ValueError:
-            return None
+    except (ValueError, OverflowError):  # an integer no float can hold
+        return None
+    return None
+
+
+def unstorable(document: Any) -> str | None:
+    """What in a decoded JSON document the database cannot store, or None when all is well.
+
+    PostgreSQL refuses a NUL character in text and JSON, a lone surrogate cannot be encoded,
+    and an integer beyond a float's range cannot become a reading: a request carrying one is
+    refused at once (a 400), rather than accepted and failing in the worker.
+    """
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return f"a text holds a NUL character: {item[:40]!r}"
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return f"a text holds a lone surrogate: {item[:40]!r}"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return f"a number is not finite: {item}"
+        elif isinstance(item, int) and not isinstance(item, bool):
+            try:
+                float(item)
+            except OverflowError:
+                return "an integer is too large for a number"
     return None

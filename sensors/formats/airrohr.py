@@ -11,7 +11,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from sensors.formats import Candidate, Parsed, Reject, ShapeError, parse_number
+from sensors.formats import Candidate, Parsed, Reject, ShapeError, parse_number, unstorable
 
 if TYPE_CHECKING:
     from sensors.models import IngestBatch
@@ -77,18 +77,32 @@ KEPT_AS_HEALTH = {
 }
 
 
+def _diagnostic(value: Any) -> int | None:
+    """A diagnostic as the whole number its column holds, else None (it is left out)."""
+    number = parse_number(value)
+    if number is None or not math.isfinite(number) or abs(number) >= 2**31:
+        return None
+    return int(number)
+
+
 def check(body: bytes, *, device_header: str) -> dict[str, Any]:
     try:
-        document = json.loads(body)
+        document = json.loads(body.decode())
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ShapeError(f"not JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise ShapeError("expected a JSON object")
+    problem = unstorable(document)
+    if problem is not None:
+        raise ShapeError(problem)
     values = document.get("sensordatavalues")
     if not isinstance(values, list) or not all(
         isinstance(item, dict) and "value_type" in item and "value" in item for item in values
     ):
         raise ShapeError("sensordatavalues must be a list of {value_type, value}")
+    for item in values:
+        if item["value_type"] in DIAGNOSTICS and _diagnostic(item["value"]) is None:
+            raise ShapeError(f"{item['value_type']}: {item['value']!r} is not a whole number")
     chip_id = str(document.get("esp8266id", ""))
     if chip_id and device_header.split("-", 1)[-1] != chip_id:
         raise ShapeError("esp8266id does not match the X-Sensor header")
@@ -104,6 +118,9 @@ class AirrohrFormat:
             items = document["sensordatavalues"]
         except (ValueError, KeyError, TypeError) as exc:
             return Parsed(rejects=[Reject("syntax", str(exc), batch.body)])
+        problem = unstorable(document)
+        if problem is not None:
+            return Parsed(rejects=[Reject("syntax", problem, batch.body)])
         head = {key: value for key, value in document.items() if key != "sensordatavalues"}
 
         def wrap(selected: list[Any]) -> str:
@@ -121,8 +138,9 @@ class AirrohrFormat:
             value_type = str(item.get("value_type", ""))
             number = parse_number(item.get("value"))
             if value_type in DIAGNOSTICS:
-                if number is not None and math.isfinite(number):
-                    health[DIAGNOSTICS[value_type]] = int(number)
+                whole = _diagnostic(item.get("value"))
+                if whole is not None:
+                    health[DIAGNOSTICS[value_type]] = whole
             elif value_type in KEPT_AS_HEALTH:
                 health["extra"][value_type] = item.get("value")
             elif value_type not in VALUE_TYPES:

@@ -12,7 +12,15 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sensors.formats import Candidate, Parsed, Reject, ShapeError, TooManyRows, parse_time
+from sensors.formats import (
+    Candidate,
+    Parsed,
+    Reject,
+    ShapeError,
+    TooManyRows,
+    parse_time,
+    unstorable,
+)
 
 if TYPE_CHECKING:
     from sensors.models import IngestBatch
@@ -67,6 +75,9 @@ def check(body: bytes, *, max_rows: int, sensor_optional: bool = False) -> list[
             raise ShapeError(f"row {index}: quantity must be a string")
         if type(value) not in numbers:
             raise ShapeError(f"row {index}: value must be a number")
+        problem = unstorable(row)
+        if problem is not None:
+            raise ShapeError(f"row {index}: {problem}")
     return rows
 
 
@@ -93,6 +104,10 @@ class NativeFormat:
             reason = None
             if type(row) is not dict:
                 rejects.append(Reject("syntax", "not an object", _wrap([row])))
+                continue
+            problem = unstorable(row)
+            if problem is not None:  # over MQTT nothing refused it before: quarantined here
+                rejects.append(Reject("syntax", problem, json.dumps([row])))
                 continue
             device_id = row.get("sensor", default_device)
             quantity = row.get("quantity")

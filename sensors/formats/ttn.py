@@ -11,7 +11,15 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from sensors.formats import Candidate, Parsed, Reject, ShapeError, parse_number, parse_time
+from sensors.formats import (
+    Candidate,
+    Parsed,
+    Reject,
+    ShapeError,
+    parse_number,
+    parse_time,
+    unstorable,
+)
 from sensors.quantities import QUANTITIES
 
 if TYPE_CHECKING:
@@ -26,11 +34,14 @@ def dev_eui(document: dict[str, Any]) -> str:
 
 def check(body: bytes) -> dict[str, Any]:
     try:
-        document = json.loads(body)
+        document = json.loads(body.decode())
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ShapeError(f"not JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise ShapeError("expected a JSON object")
+    problem = unstorable(document)
+    if problem is not None:
+        raise ShapeError(problem)
     if not dev_eui(document):
         raise ShapeError("end_device_ids.dev_eui is missing")
     if not isinstance(document.get("uplink_message"), dict):
@@ -52,6 +63,10 @@ class TtnFormat:
             uplink = document["uplink_message"]
         except (ValueError, KeyError, TypeError) as exc:
             parsed.rejects.append(Reject("syntax", str(exc), batch.body))
+            return parsed
+        problem = unstorable(document)
+        if problem is not None:
+            parsed.rejects.append(Reject("syntax", problem, batch.body))
             return parsed
         device_id = dev_eui(document)
         moment = parse_time(document.get("received_at"))

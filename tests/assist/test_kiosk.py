@@ -61,7 +61,7 @@ def test_it_staff_activate_a_terminal_which_then_runs_in_kiosk_mode(
     assert int(cookie["max-age"]) > 300 * 24 * 3600  # long-lived
     assert "_auth_user_id" not in browser.session  # the staff member is signed out
 
-    response = browser.get("/")
+    response = browser.get("/districts/")
     page = response.content.decode()
     assert ' kiosk"' in page
     assert "no-store" in response["Cache-Control"]
@@ -91,11 +91,11 @@ def test_it_a_new_activation_or_switching_off_ends_the_old_browser(
     first = activate(terminal, supervisor)
     second = activate(terminal, supervisor)
 
-    assert "no-store" not in first.get("/").get("Cache-Control", "")
-    assert "no-store" in second.get("/")["Cache-Control"]
+    assert "no-store" not in first.get("/districts/").get("Cache-Control", "")
+    assert "no-store" in second.get("/districts/")["Cache-Control"]
 
     KioskTerminal.objects.filter(pk=terminal.pk).update(is_active=False)
-    assert "no-store" not in second.get("/").get("Cache-Control", "")
+    assert "no-store" not in second.get("/districts/").get("Cache-Control", "")
 
 
 def test_it_only_staff_allowed_to_may_activate(terminal: Any, resident: Any, triager: Any) -> None:

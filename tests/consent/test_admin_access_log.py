@@ -141,7 +141,7 @@ def test_it_asks_a_reason_before_an_export_and_records_it(
     )
     entry = AccessLog.objects.get()
     assert entry.subject == subject_of_user(resident)
-    assert entry.why == "Request from the resident by mail"
+    assert entry.reason_text == "Request from the resident by mail"
     assert entry.what == "test export of a resident's data"
 
 

@@ -157,7 +157,7 @@ def test_it_staff_export_asks_a_reason_and_is_access_logged(
     assert response.status_code == 200
     assert json.loads(response.content)["data"]["civic"]["account"]["email"] == resident.email
     entry = AccessLog.objects.get()
-    assert entry.why == "request by letter of 3 May"
+    assert entry.reason_text == "request by letter of 3 May"
     assert entry.subject.user == resident
 
 

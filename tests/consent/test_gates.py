@@ -169,11 +169,52 @@ def _sensor_alert_email(person: Any, harness: Harness) -> int:
     return harness.emails_to(person, lambda: alerts_evaluate(now=now))
 
 
+def _budget_phase_email(person: Any, harness: Harness) -> int:
+    from budgets.models import Budget, Subscription
+    from budgets.services import phase_set
+
+    budget = Budget.objects.create(title="Budget des portes")
+    Subscription.objects.create(budget=budget, user=person)
+    return harness.emails_to(
+        person,
+        lambda: phase_set(actor=Actor.system(), budget=budget, phase=Budget.Phase.PROPOSALS),
+    )
+
+
+def _budget_tracking_email(person: Any, harness: Harness) -> int:
+    from decimal import Decimal
+
+    from budgets.models import Budget, Heading, Project, Proposal, Subscription, Support
+    from budgets.services import milestone_add
+
+    budget = Budget.objects.create(title="Budget des portes", phase=Budget.Phase.IMPLEMENTATION)
+    heading = Heading.objects.create(budget=budget, name="Ville", amount=Decimal(1000))
+    project = Project.objects.create(heading=heading, pabulib_id="1", title="Bancs", cost=500)
+    proposal = Proposal.objects.create(
+        budget=budget, title="Bancs", description="Des bancs", estimated_cost=500, project=project
+    )
+    Support.objects.create(proposal=proposal, user=person)
+    Subscription.objects.create(budget=budget, user=person)
+    return harness.emails_to(
+        person,
+        lambda: milestone_add(
+            actor=Actor.system(),
+            project=project,
+            date=timezone.localdate(),
+            title="Travaux lancés",
+            status="in_progress",
+            progress=10,
+        ),
+    )
+
+
 CASES: dict[str, Callable[[Any, Harness], int]] = {
     "reports.status-email": _status_email,
     "reports.fixed-question-email": _fixed_question_email,
     "reports.area-digest-email": _area_digest_email,
     "sensors.alert-email": _sensor_alert_email,
+    "budgets.phase-email": _budget_phase_email,
+    "budgets.tracking-email": _budget_tracking_email,
 }
 
 

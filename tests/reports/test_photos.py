@@ -139,7 +139,7 @@ def test_it_serves_the_unblurred_copy_to_staff_with_a_recorded_reason(
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     (entry,) = AccessLog.objects.all()
-    assert entry.why == "checking a complaint"
+    assert entry.reason_text == "checking a complaint"
     assert report.pk
 
 
