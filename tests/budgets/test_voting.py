@@ -185,6 +185,8 @@ def test_it_records_paper_ballots_entered_by_staff_without_a_voter(
     o = open_budget()
     client.force_login(budget_officer)
     url = reverse("budgets:paper_ballot", args=[o.city.pk])
+    desk = client.get(reverse("budgets:staff_voting"))
+    assert url in desk.text and reverse("budgets:staff_voting") in desk.text  # in the menu
 
     assert client.post(url, {"projects": [o.parc.pk]}).status_code == 302
     assert client.post(url, {"projects": [o.parc.pk, o.rue.pk]}).status_code == 400
