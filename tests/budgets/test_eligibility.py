@@ -139,6 +139,13 @@ def test_it_prints_letters_with_one_time_codes_kept_only_hashed(
     for code in codes:
         assert not set(code.replace("-", "")) & set("01OIL8B5S")
     assert Voter.objects.filter(verified_how="letter", verified_by=budget_officer).count() == 2
+    with pytest.raises(NotAllowed):  # a letter's voter votes only once its code is entered
+        voting.ballot_cast(
+            actor=Actor.system(),
+            voter=Voter.objects.first(),  # type: ignore[arg-type]
+            heading=o.city,
+            project_ids=[o.parc.pk],
+        )
 
 
 def test_it_lets_a_code_holder_vote_once(client: Any, budget_officer: Any) -> None:
