@@ -21,6 +21,10 @@ LABELS = {
     "budgets": _("Participatory budgets you may vote in"),
     "budget": _("Budget"),
     "has_voted": _("Voted"),
+    "birth_year": _("Year of birth"),
+    "district": _("District"),
+    "verified": _("Right to vote checked"),
+    "verified_at": _("Checked on"),
     "proposals": _("Your proposals"),
     "title": _("Title"),
     "description": _("Description"),
@@ -37,8 +41,15 @@ def export_budgets(user: User) -> dict[str, Any]:
 
     return {
         "budgets": [
-            {"budget": voter.budget.title, "has_voted": voter.has_voted}
-            for voter in Voter.objects.filter(user=user).select_related("budget")
+            {
+                "budget": voter.budget.title,
+                "birth_year": voter.birth_year,
+                "district": voter.district.name if voter.district else None,
+                "verified": voter.get_verified_how_display(),
+                "verified_at": voter.verified_at.isoformat() if voter.verified_at else None,
+                "has_voted": voter.has_voted,
+            }
+            for voter in Voter.objects.filter(user=user).select_related("budget", "district")
         ],
         "proposals": [
             {

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from civic.registry import (
     HomeTile,
     KioskTile,
     MandateScope,
+    NavEntry,
     PeriodicTask,
     SeedStep,
     register_home_tile,
     register_kiosk_tile,
     register_mandate_scope,
+    register_nav_entry,
     register_periodic_task,
     register_seed_step,
 )
@@ -86,6 +89,11 @@ def register() -> None:
     register_voting()
 
 
+def _voting_staff(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.has_perm("budgets.add_ballot"))
+
+
 def register_voting() -> None:
     """Voting and results: eligibility and paper ballots for staff, the mediator's scope, the
     kiosk's button, and the counting rules explained."""
@@ -109,6 +117,15 @@ def register_voting() -> None:
                 "ballot as I tell them, until voting closes"
             ),
             order=40,
+        )
+    )
+    register_nav_entry(
+        NavEntry(
+            key="budgets-voting-desk",
+            title=_("Voting desk"),
+            url_name="budgets:staff_voting",
+            order=910,
+            visible=_voting_staff,
         )
     )
     register_kiosk_tile(

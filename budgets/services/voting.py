@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -191,7 +192,10 @@ def ballot_check(*, heading: Heading, project_ids: Iterable[int]) -> list[Projec
                     "Your choices cost %(total)s, more than the %(amount)s available: "
                     "remove a project and send again."
                 )
-                % {"total": f"{total:,.0f}", "amount": f"{heading.amount:,.0f}"},
+                % {
+                    "total": number_format(total, 0, force_grouping=True),
+                    "amount": number_format(heading.amount, 0, force_grouping=True),
+                },
                 field="projects",
                 code="over_budget",
             )
@@ -222,7 +226,9 @@ def _check_voter(actor: Actor, voter: Voter) -> None:
     if voter.verified_at is None:
         raise NotAllowed(_("Your right to vote has not been checked yet."))
     if voter.user is None:
-        return  # a letter code's visit: the view holds the redeemed code
+        if not voter.code_used:
+            raise NotAllowed(_("Enter the code printed on your letter first."))
+        return  # a letter code's visit: the view holds the redeemed code in its session
     if actor.on_behalf_of is not None:
         # assist checks the mandate's scope before calling; here we refuse acts without one.
         if actor.mandate is None or actor.on_behalf_of != voter.user:

@@ -188,3 +188,11 @@ def code_letters(request: HttpRequest, budget_id: int) -> HttpResponse:
         "letters": [printable(letter, base) for letter in letters],
     }
     return render(request, "budgets/code_letters.html", context)
+
+
+@permission_required("budgets.add_ballot")
+@require_GET
+def staff_voting(request: HttpRequest) -> HttpResponse:
+    """Budget staff's voting desk: paper ballots to type in and code letters to print."""
+    budgets = Budget.objects.filter(voting_closed=False).prefetch_related("headings")
+    return render(request, "budgets/code_staff.html", {"budgets": budgets})

@@ -51,7 +51,7 @@ def test_it_shows_the_funded_projects_votes_and_shares_after_close(
     text = page.text
     assert "Funded" in text and "Not funded" in text
     assert "How the voters' shares paid" in text
-    assert "2 voters paid 15000.00 EUR each" in text  # École, 30,000 shared by both
+    assert "2 voters paid 15,000.00 EUR each" in text  # École, 30,000 shared by both
     assert reverse("budgets:heading_export", args=[o.city.pk]) in text
 
 

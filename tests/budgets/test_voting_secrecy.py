@@ -66,5 +66,14 @@ def test_it_exports_that_a_resident_voted_never_their_choices(resident: Any) -> 
 
     exported = export_for(resident)["budgets"]
 
-    assert exported["budgets"] == [{"budget": "Budget participatif 2026", "has_voted": True}]
+    assert exported["budgets"] == [
+        {
+            "budget": "Budget participatif 2026",
+            "birth_year": 1990,
+            "district": None,
+            "verified": "En personne, par un agent",
+            "verified_at": voter.verified_at.isoformat(),  # type: ignore[union-attr]
+            "has_voted": True,
+        }
+    ]
     assert "Parc" not in repr(exported)
