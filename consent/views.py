@@ -31,14 +31,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civic.actors import Actor, Channel
-from civic.city import city
 from civic.errors import CivicError, NotFound
 from civic.mail import email_send_templated
 from civic.registry import links
 from consent import registry, selectors, services
 from consent.exports import FORMAT, sections_for
 from consent.forms import AccessReasonForm, AccountDeleteForm, PrivateModeForm
-from consent.models import AccessLog, ConsentEvent, LegalBasis, Purpose
+from consent.models import AccessLog, ConsentEvent, Purpose
+from consent.receipts import consent_receipt
 
 if TYPE_CHECKING:
     from civic.models import User
@@ -153,64 +153,11 @@ def consent_choice(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _receipt(request: HttpRequest, event: ConsentEvent) -> dict[str, Any]:
-    """The event as a consent receipt, after the Kantara Initiative's Consent Receipt v1.1."""
-    city_info = city()
-    purpose = event.purpose
-    notice = event.notice
-    return {
-        "version": "KI-CR-v1.1.0",
-        "format": "civic-consent-receipt/1",
-        "jurisdiction": "FR",
-        "consentTimestamp": int(event.at.timestamp()),
-        "consentReceiptID": event.hash,
-        "collectionMethod": event.channel,
-        "language": event.language,
-        "piiPrincipalId": str(event.subject_id),
-        "piiControllers": [
-            {
-                "piiController": city_info.publisher,
-                "contact": city_info.dpo_email,
-                "email": city_info.dpo_email,
-                "url": request.build_absolute_uri("/"),
-            }
-        ],
-        "policyUrl": request.build_absolute_uri(reverse("privacy_notice")),
-        "services": [
-            {
-                "service": city_info.name,
-                "purposes": [
-                    {
-                        "purpose": purpose.title,
-                        "purposeCategory": [purpose.code],
-                        "consentType": "EXPLICIT"
-                        if purpose.legal_basis == LegalBasis.CONSENT
-                        else "NOT-APPLICABLE",
-                        "legalBasis": purpose.legal_basis,
-                        "piiCategory": [
-                            line.strip() for line in purpose.data_categories.splitlines() if line
-                        ],
-                        "primaryPurpose": True,
-                        "termination": purpose.retention,
-                        "thirdPartyDisclosure": bool(purpose.recipients.strip()),
-                        "thirdPartyName": purpose.recipients,
-                    }
-                ],
-            }
-        ],
-        "sensitive": False,
-        "spiCat": [],
-        "event": {
-            "kind": event.kind,
-            "at": event.at.isoformat(),
-            "actorRole": event.actor_role,
-            "notice": {
-                "version": notice.version if notice else None,
-                "sha256": event.notice_sha256,
-                "text": notice.text(event.language) if notice else "",
-            },
-            "ledger": {"seq": event.seq, "hash": event.hash, "previousHash": event.prev_hash},
-        },
-    }
+    return consent_receipt(
+        event,
+        site_url=request.build_absolute_uri("/"),
+        policy_url=request.build_absolute_uri(reverse("privacy_notice")),
+    )
 
 
 def _my_event(request: HttpRequest, seq: int) -> ConsentEvent:
