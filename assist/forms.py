@@ -68,8 +68,20 @@ class MandateForm(forms.Form):
         label=_("For the organisation"), queryset=Organisation.objects.none(), empty_label=None
     )
 
+    # Needed when their answer to "The resident" is chosen: marked required on the page (never
+    # "optional"), checked only for that answer.
+    NEEDED_FOR = {
+        "email": (WHO_ACCOUNT, _("Write the resident's email address.")),
+        "display_name": (WHO_NEW, _("Write the resident's name.")),
+        "language": (WHO_NEW, _("Choose a language.")),
+    }
+
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        who = self.data.get("who") if self.is_bound else None
+        for name, (needed_for, message) in self.NEEDED_FOR.items():
+            self.fields[name].required = who is None or who == needed_for
+            self.fields[name].error_messages["required"] = message
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.only_organisation = organisations[0] if len(organisations) == 1 else None
         if self.only_organisation is not None:
@@ -85,15 +97,8 @@ class MandateForm(forms.Form):
         cleaned = super().clean() or {}
         if not cleaned.get("organisation") and self.only_organisation is not None:
             cleaned["organisation"] = self.only_organisation
-        who = cleaned.get("who")
-        if who == self.WHO_ACCOUNT:
-            if not (cleaned.get("email") or "").strip():
-                self.add_error("email", _("Write the resident's email address."))
-        elif who == self.WHO_NEW:
-            if not (cleaned.get("display_name") or "").strip():
-                self.add_error("display_name", _("Write the resident's name."))
-            if not cleaned.get("language"):
-                self.add_error("language", _("Choose a language."))
+        for name in self.NEEDED_FOR:
+            self.fields[name].required = True  # as the page shows them again
         return cleaned
 
 

@@ -352,6 +352,35 @@ def mandate_start(
     )
 
 
+def mandate_notice_preview(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    who: str,
+    scopes: Iterable[str],
+    days: int,
+    display_name: str = "",
+    language: str = "",
+    **_unused: Any,
+) -> str:
+    """The notice as the resident will sign it, before anything is recorded. For the holder of
+    an email address it names nobody and is in the page's language: whether the address has an
+    account, and its name, never show."""
+    _check_member(actor, organisation)
+    codes = _check_terms(organisation=organisation, scopes=scopes, days=days)
+    now = timezone.now()
+    new = who == "new"
+    return mandate_notice_render(
+        resident_name=display_name.strip() if new else "",
+        organisation=organisation,
+        scope_codes=codes,
+        starts_at=now,
+        ends_at=now + timedelta(days=days),
+        language=(language if new else "") or translation.get_language() or settings.LANGUAGE_CODE,
+        can_sign_in=not new,
+    )
+
+
 # --- Mandates confirmed by email: a request, then a code or a link ---------------------------
 
 
@@ -642,6 +671,7 @@ def mandate_view_record(*, actor: Actor, mandate: Mandate) -> Mandate:
         CONSENT_SCOPE: _("consent choices"),
         EXPORT_SCOPE: _("data exports"),
         "reports": _("reports"),
+        "report-alerts": _("area alerts"),
     }
     with translation.override(settings.LANGUAGE_CODE):
         what = _("your page viewed by a mediator: %(shown)s") % {
@@ -861,3 +891,26 @@ def report_file_on_behalf(*, actor: Actor, mandate: Mandate, **submission: Any) 
         what = _("report no. %(number)s filed in your name by a mediator") % {"number": report.pk}
     AccessLog.record(actor=acting, subject=_subject(mandate.resident), what=what, obj=mandate)
     return report
+
+
+# --- Area alerts for the resident (the reports app declares the scope) -----------------------
+
+
+@transaction.atomic
+def area_alert_on_behalf(
+    *, actor: Actor, mandate: Mandate, district: Any = None, stop: int | None = None
+) -> Any:
+    """Start an area alert of a district for the resident, or ``stop`` one of theirs."""
+    from reports.registrations import ALERTS_MANDATE_SCOPE
+    from reports.services import area_alert_create, area_alert_delete
+
+    mandate, acting = _acting(actor=actor, mandate=mandate, scope=ALERTS_MANDATE_SCOPE)
+    with translation.override(settings.LANGUAGE_CODE):
+        if stop is not None:
+            done: Any = area_alert_delete(actor=acting, alert_id=stop)
+            what = _("an area alert stopped for you by a mediator")
+        else:
+            done = area_alert_create(actor=acting, district=district)
+            what = _("an area alert started for you by a mediator")
+    AccessLog.record(actor=acting, subject=_subject(mandate.resident), what=what, obj=mandate)
+    return done

@@ -38,6 +38,7 @@ urlpatterns = [
         name="mandate_export_download",
     ),
     path("assist/mandates/<int:pk>/revoke/", views.mandate_revoke, name="mandate_revoke"),
+    path("assist/mandates/<int:pk>/alerts/", views.mandate_alerts, name="mandate_alerts"),
     path(
         "assist/mandates/<int:pk>/reports/new/",
         views.mandate_report_new,

@@ -35,12 +35,14 @@ from assist.qr import qr_svg
 from assist.registrations import CONSENT_SCOPE, EXPORT_SCOPE
 from civic.actors import Actor, Channel
 from civic.errors import CivicError, NotAllowed, NotFound
+from civic.models import District
 from civic.registry import kiosk_tiles
 from consent import selectors as consent_selectors
 from consent import services as consent_services
 from consent.models import ConsentEvent, Purpose
 from reports import selectors as reports_selectors
 from reports.forms import ReportForm
+from reports.registrations import ALERTS_MANDATE_SCOPE
 from reports.registrations import MANDATE_SCOPE as REPORTS_SCOPE
 
 if TYPE_CHECKING:
@@ -113,25 +115,36 @@ def mediator_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _mandate_started(request: HttpRequest, started: Mandate | MandateRequest) -> HttpResponse:
+    """After the mandate form: type the emailed code, or print the paper mandate to sign."""
+    if isinstance(started, MandateRequest):
+        return redirect("assist:mandate_request", started.pk)
+    messages.success(
+        request, _("The mandate is recorded. It acts once the resident has signed it.")
+    )
+    return redirect(_detail_url(started))
+
+
 @mediator_required
 @never_cache
 def mandate_new(request: HttpRequest) -> HttpResponse:
+    """The mandate form; "preview" shows the notice as it will be signed, recording nothing."""
     organisations = selectors.mediator_organisations(_user(request))
     form = MandateForm(request.POST or None, organisations=organisations)
+    notice = None
     if request.method == "POST" and form.is_valid():
         try:
-            started = services.mandate_start(actor=_mediator(request), **form.cleaned_data)
+            if "preview" in request.POST:
+                notice = services.mandate_notice_preview(
+                    actor=_mediator(request), **form.cleaned_data
+                )
+            else:
+                started = services.mandate_start(actor=_mediator(request), **form.cleaned_data)
+                return _mandate_started(request, started)
         except CivicError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            if isinstance(started, MandateRequest):
-                return redirect("assist:mandate_request", started.pk)
-            messages.success(
-                request, _("The mandate is recorded. It acts once the resident has signed it.")
-            )
-            return redirect(_detail_url(started))
-    status = 400 if form.errors else 200
-    return render(request, "assist/mandate_new.html", {"form": form}, status=status)
+    context = {"form": form, "notice": notice}
+    return render(request, "assist/mandate_new.html", context, status=400 if form.errors else 200)
 
 
 def _request(request: HttpRequest, request_id: Any) -> MandateRequest:
@@ -210,6 +223,9 @@ def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             context["exports"] = consent_selectors.my_exports(actor=acting)[:5]
         if REPORTS_SCOPE in mandate.scopes:
             context["reports"] = reports_selectors.reports_of(mandate.resident)[:20]
+        if ALERTS_MANDATE_SCOPE in mandate.scopes:
+            context["alerts"] = reports_selectors.area_alerts_of(mandate.resident)
+            context["districts"] = District.objects.order_by("name")
     return render(request, "assist/mandate_detail.html", context)
 
 
@@ -383,6 +399,29 @@ def mandate_report_new(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"mandate": mandate, "form": form}
     status = 400 if form.errors else 200
     return render(request, "assist/mandate_report_new.html", context, status=status)
+
+
+@mediator_required
+@require_POST
+def mandate_alerts(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start an area alert of a district for the resident, or stop one of theirs."""
+    mandate = _mandate(request, pk)
+    stop = request.POST.get("stop", "")
+    district = District.objects.filter(pk=request.POST.get("district") or 0).first()
+    try:
+        services.area_alert_on_behalf(
+            actor=_mediator(request),
+            mandate=mandate,
+            district=district,
+            stop=int(stop) if stop.isdigit() else None,
+        )
+    except NotAllowed as exc:
+        return _refused(request, exc, back=_detail_url(mandate))
+    except CivicError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The resident's area alerts are updated."))
+    return redirect(_detail_url(mandate, "alerts"))
 
 
 @mediator_required

@@ -31,6 +31,7 @@ from reports.services.triage import STATUS_EMAIL
 API_SCOPE = "reports"
 # What a mediator's mandate may allow here: filing and following reports in the resident's name.
 MANDATE_SCOPE = "reports"
+ALERTS_MANDATE_SCOPE = "report-alerts"
 
 STAFF_PERMISSIONS = CITY_MAP | {
     "reports.view_report",
@@ -134,6 +135,16 @@ def register() -> None:
                 "report problems in public space in my name, and follow what becomes of them"
             ),
             order=30,
+        )
+    )
+    register_mandate_scope(
+        MandateScope(
+            code=ALERTS_MANDATE_SCOPE,
+            label=_("Area alerts"),
+            description=_(
+                "start or stop the daily emails of new reports in a district that I follow"
+            ),
+            order=31,
         )
     )
     register_seed_step(SeedStep(name="reports", run=seed_reports, order=200))

@@ -13,7 +13,7 @@ from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
 from civic.models import District
-from reports.models import OPEN311_OPEN, Category, Photo, Report, Status, Update
+from reports.models import OPEN311_OPEN, AreaAlert, Category, Photo, Report, Status, Update
 from reports.services import reports_visible_to
 
 PERIOD_DAYS = {"7": 7, "30": 30, "90": 90, "365": 365}
@@ -109,6 +109,10 @@ def reports_of(user: Any) -> QuerySet[Report]:
         .select_related("category")
         .order_by("-created_at", "-pk")
     )
+
+
+def area_alerts_of(user: Any) -> QuerySet[AreaAlert]:
+    return AreaAlert.objects.filter(user=user).select_related("district").order_by("pk")
 
 
 def staff_reports(user: Any) -> QuerySet[Report]:

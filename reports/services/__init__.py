@@ -17,6 +17,7 @@ from reports.services.residents import (  # noqa: F401
     FIXED_QUESTION_AFTER_DAYS,
     SWEEP_BATCH,
     area_alert_create,
+    area_alert_delete,
     area_alerts_digest,
     fixed_question_answer,
     fixed_question_sweep,

@@ -208,6 +208,15 @@ def area_alert_create(
     )
 
 
+def area_alert_delete(*, actor: Actor, alert_id: int) -> bool:
+    """Stop one of the person's area alerts (the acting resident's, or the represented one's)."""
+    user = actor.subject_user
+    if user is None:
+        raise NotAllowed(_("Sign in to manage alerts."))
+    deleted, _details = AreaAlert.objects.filter(user=user, pk=alert_id).delete()
+    return bool(deleted)
+
+
 def area_alerts_digest(*, now: Any = None) -> int:
     """Once a day (beat): each alert's new public reports since its last digest, one email."""
     from reports.selectors import distance_m

@@ -34,8 +34,12 @@ def _report(category: Any) -> dict[str, Any]:
 
 
 def test_it_is_a_scope_the_reports_app_declares() -> None:
+    from django.utils import translation
+
     scope = mandate_scope("reports")
-    assert scope is not None and "report" in str(scope.description)
+    assert scope is not None
+    with translation.override("en"):
+        assert "report problems in public space in my name" in str(scope.description)
 
 
 def test_it_files_a_report_for_the_resident_under_a_mandate(
@@ -79,3 +83,50 @@ def test_it_refuses_without_the_scope_or_for_another_organisation(
     assert refused.status_code == 403
     assert elsewhere.status_code == 404
     assert not Report.objects.exists()
+
+
+def test_each_page_view_and_act_of_a_mediator_carries_the_mediator_channel_and_mandate(
+    mediator_client: Client, make_mandate: Any, resident: Any, districts: Any, category: Any
+) -> None:
+    mandate = make_mandate(resident, scopes=("reports",))
+    before = set(AccessLog.objects.values_list("pk", flat=True))
+
+    mediator_client.get(f"/assist/mandates/{mandate.pk}/")
+    mediator_client.post(f"/assist/mandates/{mandate.pk}/reports/new/", _report(category))
+    mediator_client.get(f"/assist/mandates/{mandate.pk}/")
+
+    entries = AccessLog.objects.exclude(pk__in=before).order_by("at")
+    assert entries.count() == 3  # one line each; the resident's page groups a visit's views
+    for entry in entries:
+        assert (entry.channel, entry.actor_role) == ("mediator", "mediator")
+        assert (entry.actor_ref_type, entry.actor_ref_id) == ("assist.mandate", str(mandate.pk))
+
+
+def test_it_starts_and_stops_area_alerts_for_the_resident(
+    mediator_client: Client, make_mandate: Any, resident: Any, districts: Any
+) -> None:
+    from reports.models import AreaAlert
+
+    assert mandate_scope("report-alerts") is not None  # declared by the reports app
+    mandate = make_mandate(resident, scopes=("report-alerts",))
+    district = districts[0]
+
+    started = mediator_client.post(
+        f"/assist/mandates/{mandate.pk}/alerts/", {"district": district.pk}
+    )
+    alert = AreaAlert.objects.get()
+    assert started["Location"] == f"/assist/mandates/{mandate.pk}/#alerts"
+    assert (alert.user, alert.district) == (resident, district)
+    assert (
+        f'name="stop" value="{alert.pk}"'
+        in mediator_client.get(f"/assist/mandates/{mandate.pk}/").content.decode()
+    )
+
+    mediator_client.post(f"/assist/mandates/{mandate.pk}/alerts/", {"stop": alert.pk})
+    assert not AreaAlert.objects.exists()
+
+    consent_only = make_mandate(resident, scopes=("consent",))
+    refused = mediator_client.post(
+        f"/assist/mandates/{consent_only.pk}/alerts/", {"district": district.pk}
+    )
+    assert refused.status_code == 403 and not AreaAlert.objects.exists()
