@@ -46,7 +46,12 @@ $(BUILD)/.built: node_modules/.installed $(wildcard static/scss/*.scss)
 	mkdir -p $(BUILD)
 	node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules static/scss/civic.scss $(BUILD)/civic.css
 	cp $(GOVUK)/govuk-frontend.min.js $(GOVUK)/govuk-frontend.min.js.map $(BUILD)/
-	node -p "const p = require('govuk-frontend/package.json'); p.name + ' ' + p.version + ', ' + p.license + ' licence, Crown copyright: https://github.com/alphagov/govuk-frontend'" > $(BUILD)/LICENCES.txt
+	# Maps and the address autocomplete, from the same lock (never vendored elsewhere).
+	mkdir -p $(BUILD)/leaflet $(BUILD)/autocomplete $(BUILD)/pmtiles
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(BUILD)/leaflet/
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js.map node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css $(BUILD)/autocomplete/
+	cp node_modules/pmtiles/dist/pmtiles.js node_modules/protomaps-leaflet/dist/protomaps-leaflet.js $(BUILD)/pmtiles/
+	node -e "for (const n of ['govuk-frontend', 'leaflet', 'accessible-autocomplete', 'pmtiles', 'protomaps-leaflet']) { const p = JSON.parse(require('fs').readFileSync('node_modules/' + n + '/package.json')); console.log(p.name + ' ' + p.version + ', ' + p.license + ' licence: ' + (p.homepage || (p.repository && (p.repository.url || p.repository)) || 'https://www.npmjs.com/package/' + n)); }" > $(BUILD)/LICENCES.txt
 	touch $@
 
 messages: venv ## Compile the French and English translations
@@ -65,8 +70,8 @@ TEST_WORKERS ?= 2
 
 test: system venv assets messages ## The whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m "not browser" -n $(TEST_WORKERS) \
-	  --durations=10 $(PYTEST_ARGS); status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser --durations=10 $(PYTEST_ARGS); \
+	  --durations=15 $(PYTEST_ARGS); status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser --durations=15 $(PYTEST_ARGS); \
 	  status=$$?; [ $$status = 0 ] || [ $$status = 5 ] || exit $$status
 
 fuzz: system venv assets messages ## The property-based tests, long and random (CI runs a short fixed set)

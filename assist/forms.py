@@ -104,3 +104,28 @@ class CodeForm(forms.Form):
         help_text=_("The resident reads it out from the email they just received."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class KioskCodeForm(forms.Form):
+    """My data at a kiosk with a one-time code: emailed (with the address) or printed (with its
+    reference)."""
+
+    identifier = forms.CharField(
+        label=_("Your email address, or the reference printed with your code"),
+        max_length=254,
+        error_messages={"required": _("Type your email address or the printed reference.")},
+    )
+    code = forms.CharField(
+        label=_("Your code"),
+        max_length=20,
+        help_text=_("8 digits."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        error_messages={"required": _("Type the code you received.")},
+    )
+
+
+class KioskCodeRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your email address"),
+        error_messages={"required": _("Type your email address.")},
+    )

@@ -16,8 +16,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -33,6 +35,10 @@ COOKIE_MAX_AGE = 400 * 24 * 3600
 LAST_SEEN_EVERY = timedelta(minutes=5)
 # Query parameters that mean something only on the terminal's screen (never on a phone).
 KIOSK_ONLY_PARAMETERS = frozenset({"cleared"})
+# A session opened with a one-time code holds the terminal's id under this key: it opens only My
+# data (the pages under it but deleting the account), only on that terminal.
+CODE_SESSION = "assist_kiosk_code_terminal"
+CODE_SESSION_PATHS = ("/kiosk/finish/", "/kiosk/ping/", "/language/")
 # Kiosk-only pages, and the public page a phone opens instead ("Continue on your phone").
 PUBLIC_EQUIVALENTS = {
     "kiosk_home": "home",
@@ -84,9 +90,12 @@ class KioskMiddleware:
         request.kiosk_terminal = terminal  # type: ignore[attr-defined]
         if terminal is not None:
             request.civic_terminal = terminal.as_ref()  # type: ignore[attr-defined]
-        if terminal is not None and request.method == "GET" and request.path == reverse("home"):
+        refused = code_session_refusal(request, terminal)
+        if refused is not None:
+            response: HttpResponse = refused
+        elif terminal is not None and request.method == "GET" and request.path == reverse("home"):
             # The terminal's home is its own: tiles, not the website's front page.
-            response: HttpResponse = HttpResponseRedirect(reverse("assist:kiosk_home"))
+            response = HttpResponseRedirect(reverse("assist:kiosk_home"))
         else:
             response = self.get_response(request)
         if terminal is None:
@@ -103,6 +112,27 @@ class KioskMiddleware:
             KioskTerminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
             set_terminal_cookie(response, terminal, token)
         return response
+
+
+def code_session_refusal(
+    request: HttpRequest, terminal: KioskTerminal | None
+) -> HttpResponse | None:
+    """A page a session opened with a one-time code may not see: refused (403). Off its terminal,
+    the session ends first."""
+    session: Any = getattr(request, "session", None)
+    if session is None or CODE_SESSION not in session:
+        return None
+    if terminal is None or terminal.pk != session[CODE_SESSION]:
+        logout(request)  # carried off the terminal: nothing opens
+        return None
+    path = request.path
+    my_data = reverse("consent:my_data")
+    allowed = (
+        path.startswith(my_data) and path != reverse("consent:account_delete")
+    ) or path.startswith(CODE_SESSION_PATHS)
+    if allowed:
+        return None
+    return render(request, "assist/kiosk_code_only.html", status=403)
 
 
 def public_address(request: HttpRequest) -> str:

@@ -376,3 +376,80 @@ class KioskTerminal(models.Model):
 
     def matches(self, token: str) -> bool:
         return bool(self.token_hash) and secrets.compare_digest(self.token_hash, token_hash(token))
+
+
+# A resident without a password opens My data at a kiosk with a one-time code: emailed to them, or
+# printed by a mediator who holds a mandate from them. 8 digits, 5 tries, 15 minutes, used once.
+KIOSK_CODE_MINUTES = 15
+KIOSK_CODE_ATTEMPTS = 5
+# The reference printed with the code (or the email address) says which code is being tried.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 6
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def kiosk_code_hash(code_id: uuid.UUID, code: str) -> str:
+    return salted_hmac("assist.kiosk-code", f"{code_id}:{code}", algorithm="sha256").hexdigest()
+
+
+class KioskCode(models.Model):
+    """A one-time code that opens one resident's My data, and only that, at one kiosk."""
+
+    class Delivery(models.TextChoices):
+        EMAIL = "email", _("Sent by email")
+        PRINTED = "printed", _("Printed by a mediator")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        related_name="kiosk_codes",
+    )
+    reference = models.CharField(_("reference"), max_length=REFERENCE_LENGTH, db_index=True)
+    code_hash = models.CharField(max_length=64, editable=False)
+    delivery = models.CharField(_("delivered"), max_length=10, choices=Delivery.choices)
+    # The mandate under which a mediator printed it (the organisation is named, not the person).
+    mandate = models.ForeignKey(
+        Mandate,
+        verbose_name=_("mandate"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("valid until"))
+    attempts = models.PositiveSmallIntegerField(_("wrong codes typed"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    used_on = models.ForeignKey(
+        KioskTerminal,
+        verbose_name=_("used on"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("kiosk code")
+        verbose_name_plural = _("kiosk codes")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def usable(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.used_at is None
+            and self.attempts < KIOSK_CODE_ATTEMPTS
+            and self.expires_at > now
+            and self.user.is_active
+        )
+
+    def matches(self, code: str) -> bool:
+        return constant_time_compare(self.code_hash, kiosk_code_hash(self.id, code))

@@ -56,6 +56,18 @@ def mandates_for_mediator(user: User, *, current_only: bool = False) -> QuerySet
     return queryset
 
 
+def current_mandates(user: User, *, search: str = "") -> QuerySet[Mandate]:
+    """The mediator's mandates in force, those ending soonest first; ``search`` narrows them to
+    residents whose name or email holds it (only residents the mediator already assists)."""
+    queryset = mandates_for_mediator(user, current_only=True)
+    search = search.strip()
+    if search:
+        queryset = queryset.filter(
+            Q(resident__display_name__icontains=search) | Q(resident__email__icontains=search)
+        )
+    return queryset.order_by("ends_at", "pk")
+
+
 def mandates_waiting(user: User) -> QuerySet[Mandate]:
     """Recorded mandates the resident has not confirmed yet (and that can still be)."""
     return mandates_for_mediator(user).filter(

@@ -25,15 +25,19 @@ from django.utils.translation import gettext_lazy
 from assist.models import (
     CODE_MINUTES,
     CONFIRMATION_LINK_DAYS,
+    KIOSK_CODE_MINUTES,
     MANDATE_MAX_DAYS,
     REQUEST_SENDS,
     REQUESTS_PER_DAY,
+    KioskCode,
     KioskTerminal,
     Mandate,
     MandateRequest,
     Organisation,
     code_hash,
+    kiosk_code_hash,
     new_code,
+    new_reference,
     new_token,
     sha256_text,
     token_hash,
@@ -50,7 +54,8 @@ if TYPE_CHECKING:
     from civic.models import User
 
 # Bump when the wording of templates/assist/mandate_notice.txt changes in substance.
-MANDATE_NOTICE_VERSION = 1
+# 2: a resident who cannot sign in is told how they reach My data (a kiosk code, a mediator).
+MANDATE_NOTICE_VERSION = 2
 
 
 # --- Mandates --------------------------------------------------------------------------------
@@ -64,8 +69,12 @@ def mandate_notice_render(
     starts_at: Any,
     ends_at: Any,
     language: str,
+    can_sign_in: bool = True,
 ) -> str:
-    """The notice the resident reads and signs, in their language. Its SHA-256 is kept."""
+    """The notice the resident reads and signs, in their language. Its SHA-256 is kept.
+
+    A resident who cannot sign in (no email, no password) is told how they reach "My data" —
+    at a kiosk with a code a mediator prints, or through a mediator — never "one click" away."""
     chosen = [scope for scope in mandate_scopes() if scope.code in set(scope_codes)]
     with translation.override(language):
         return render_to_string(
@@ -78,6 +87,7 @@ def mandate_notice_render(
                 "starts_at": timezone.localtime(starts_at),
                 "ends_at": timezone.localtime(ends_at),
                 "city": city(),
+                "can_sign_in": can_sign_in,
             },
         ).strip()
 
@@ -168,6 +178,7 @@ def _notice(
         starts_at=now,
         ends_at=ends_at,
         language=language,
+        can_sign_in=bool(resident.email or resident.has_usable_password()),
     )
     return language, text, now, ends_at
 
@@ -311,6 +322,34 @@ def mandate_seen(*, actor: Actor, mandate: Mandate) -> Mandate:
         mandate.resident_informed_at = timezone.now()
         mandate.save(update_fields=["resident_informed_at"])
     return mandate
+
+
+def mandate_start(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    who: str,
+    scopes: Iterable[str],
+    days: int,
+    email: str = "",
+    display_name: str = "",
+    language: str = "",
+) -> Mandate | MandateRequest:
+    """The mandate form's one step: ask the holder of an email address (a request, confirmed by
+    the code or link emailed), or create the account of a resident without email and record the
+    mandate they will sign on paper (``who`` is ``"account"`` or ``"new"``)."""
+    if who == "new":
+        return mandate_record_for_new_resident(
+            actor=actor,
+            organisation=organisation,
+            display_name=display_name,
+            language=language,
+            scopes=scopes,
+            days=days,
+        )
+    return mandate_request(
+        actor=actor, organisation=organisation, email=email, scopes=scopes, days=days
+    )
 
 
 # --- Mandates confirmed by email: a request, then a code or a link ---------------------------
@@ -602,6 +641,7 @@ def mandate_view_record(*, actor: Actor, mandate: Mandate) -> Mandate:
     shown = {
         CONSENT_SCOPE: _("consent choices"),
         EXPORT_SCOPE: _("data exports"),
+        "reports": _("reports"),
     }
     with translation.override(settings.LANGUAGE_CODE):
         what = _("your page viewed by a mediator: %(shown)s") % {
@@ -709,3 +749,115 @@ def mediator_role_sync(*, user: User) -> bool:
     else:
         user.groups.remove(group)
     return member
+
+
+# --- One-time codes to My data at a kiosk ----------------------------------------------------
+
+
+def _kiosk_code_new(
+    *, user: User, delivery: str, mandate: Mandate | None = None
+) -> tuple[KioskCode, str]:
+    """A fresh code for the resident; any earlier one still unused dies."""
+    now = timezone.now()
+    KioskCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    code = new_code()
+    issued = KioskCode(
+        user=user,
+        reference=new_reference(),
+        delivery=delivery,
+        mandate=mandate,
+        created_at=now,
+        expires_at=now + timedelta(minutes=KIOSK_CODE_MINUTES),
+    )
+    issued.code_hash = kiosk_code_hash(issued.id, code)
+    issued.save()
+    return issued, code
+
+
+@transaction.atomic
+def kiosk_code_email(*, actor: Actor, email: str) -> None:
+    """Email a code to the holder of this address, if it has an account a code may open.
+
+    Says nothing either way: the kiosk shows the same page whether or not an email left."""
+    from civic.mail import email_send_templated
+
+    user = _find_account(email)
+    if user is None or not user.email or not representable(user):
+        return
+    issued, code = _kiosk_code_new(user=user, delivery=KioskCode.Delivery.EMAIL)
+    email_send_templated(
+        to=user.email,
+        template_prefix="assist/email/kiosk_code",
+        context={"code": code, "reference": issued.reference, "minutes": KIOSK_CODE_MINUTES},
+        language=user.language,
+    )
+
+
+@transaction.atomic
+def kiosk_code_print(*, actor: Actor, mandate: Mandate) -> tuple[KioskCode, str]:
+    """A mediator prints a code for the resident of a current mandate (logged in their history)."""
+    mandate, acting = _acting(actor=actor, mandate=mandate, scope=None)
+    issued, code = _kiosk_code_new(
+        user=mandate.resident, delivery=KioskCode.Delivery.PRINTED, mandate=mandate
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        what = _("a one-time code to My data at a kiosk, printed by a mediator")
+    AccessLog.record(actor=acting, subject=_subject(mandate.resident), what=what, obj=mandate)
+    return issued, code
+
+
+def _normal_reference(identifier: str) -> str:
+    return "".join(c for c in identifier.upper() if c.isalnum())
+
+
+def kiosk_code_use(*, actor: Actor, identifier: str, code: str) -> User:
+    """The resident whose code this is, once: the code is then spent. A wrong code counts as one
+    of its five tries; whatever is wrong, the same message (nothing tells what exists)."""
+    refused = InvalidInput(
+        _("This code does not open anything: it may be mistyped, already used or expired."),
+        field="code",
+    )
+    terminal = None
+    if actor.terminal is not None:
+        terminal = KioskTerminal.objects.filter(pk=actor.terminal.id).first()
+    if terminal is None:
+        raise NotAllowed(_("A code opens My data only at a city kiosk."))
+    identifier = identifier.strip()
+    with transaction.atomic():
+        codes = KioskCode.objects.select_for_update().select_related("user")
+        if "@" in identifier:
+            codes = codes.filter(user__email__iexact=identifier)
+        else:
+            codes = codes.filter(reference=_normal_reference(identifier))
+        issued = codes.filter(used_at__isnull=True).order_by("-created_at").first()
+        if issued is None or not issued.usable():
+            raise refused
+        if not issued.matches("".join(c for c in code if c.isdigit())):
+            issued.attempts += 1
+            issued.save(update_fields=["attempts"])
+        else:
+            issued.used_at = timezone.now()
+            issued.used_on = terminal
+            issued.save(update_fields=["used_at", "used_on"])
+            return issued.user
+    raise refused
+
+
+# --- Reports filed for the resident (the reports app declares the scope) ---------------------
+
+
+@transaction.atomic
+def report_file_on_behalf(*, actor: Actor, mandate: Mandate, **submission: Any) -> Any:
+    """File a report in the resident's name under a mandate that allows it: the report is theirs
+    (channel "mediator", the mandate in its journal), and the act is in their access history."""
+    from reports.registrations import MANDATE_SCOPE
+    from reports.services import report_submit
+
+    mandate, acting = _acting(actor=actor, mandate=mandate, scope=MANDATE_SCOPE)
+    report = report_submit(actor=acting, language=mandate.resident.language, **submission)
+    with translation.override(settings.LANGUAGE_CODE):
+        what = _("report no. %(number)s filed in your name by a mediator") % {"number": report.pk}
+    AccessLog.record(actor=acting, subject=_subject(mandate.resident), what=what, obj=mandate)
+    return report

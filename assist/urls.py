@@ -38,6 +38,14 @@ urlpatterns = [
         name="mandate_export_download",
     ),
     path("assist/mandates/<int:pk>/revoke/", views.mandate_revoke, name="mandate_revoke"),
+    path(
+        "assist/mandates/<int:pk>/reports/new/",
+        views.mandate_report_new,
+        name="mandate_report_new",
+    ),
+    path(
+        "assist/mandates/<int:pk>/kiosk-code/", views.mandate_kiosk_code, name="mandate_kiosk_code"
+    ),
     # Residents.
     path("mandates/confirm/<str:token>/", views.mandate_confirm_link, name="mandate_confirm_link"),
     path("my-data/mandates/", views.my_mandates, name="my_mandates"),
@@ -46,6 +54,7 @@ urlpatterns = [
     # Kiosk terminals.
     path("kiosk/", views.kiosk_home, name="kiosk_home"),
     path("kiosk/my-data/", views.kiosk_my_data, name="kiosk_my_data"),
+    path("kiosk/my-data/send-code/", views.kiosk_code_send, name="kiosk_code_send"),
     path("mediation/places/", views.help_places, name="help_places"),
     path("kiosk/consents/", views.kiosk_consents, name="kiosk_consents"),
     path("kiosk/consents/<slug:code>/", views.kiosk_consent_choice, name="kiosk_consent_choice"),

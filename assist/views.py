@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -22,9 +22,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from assist import selectors, services
-from assist.forms import CodeForm, MandateForm
-from assist.kiosk import set_terminal_cookie
-from assist.models import CODE_MINUTES, KioskTerminal, Mandate, MandateRequest
+from assist.forms import CodeForm, KioskCodeForm, KioskCodeRequestForm, MandateForm
+from assist.kiosk import CODE_SESSION, set_terminal_cookie
+from assist.models import (
+    CODE_MINUTES,
+    KIOSK_CODE_MINUTES,
+    KioskTerminal,
+    Mandate,
+    MandateRequest,
+)
 from assist.qr import qr_svg
 from assist.registrations import CONSENT_SCOPE, EXPORT_SCOPE
 from civic.actors import Actor, Channel
@@ -33,6 +39,9 @@ from civic.registry import kiosk_tiles
 from consent import selectors as consent_selectors
 from consent import services as consent_services
 from consent.models import ConsentEvent, Purpose
+from reports import selectors as reports_selectors
+from reports.forms import ReportForm
+from reports.registrations import MANDATE_SCOPE as REPORTS_SCOPE
 
 if TYPE_CHECKING:
     from civic.models import User
@@ -89,12 +98,14 @@ def _detail_url(mandate: Mandate, anchor: str = "") -> str:
 @never_cache
 def mediator_home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    search = request.GET.get("q", "")[:100]
     return render(
         request,
         "assist/mediator_home.html",
         {
             "organisations": selectors.mediator_organisations(user),
-            "current": selectors.mandates_for_mediator(user, current_only=True),
+            "search": search,
+            "current": selectors.current_mandates(user, search=search),
             "waiting": selectors.mandates_waiting(user),
             "requests": selectors.open_requests(user),
             "to_tell": selectors.mandates_to_tell_for_mediator(user),
@@ -108,38 +119,19 @@ def mandate_new(request: HttpRequest) -> HttpResponse:
     organisations = selectors.mediator_organisations(_user(request))
     form = MandateForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            if data["who"] == MandateForm.WHO_NEW:
-                mandate = services.mandate_record_for_new_resident(
-                    actor=_mediator(request),
-                    organisation=data["organisation"],
-                    display_name=data["display_name"],
-                    language=data["language"],
-                    scopes=data["scopes"],
-                    days=data["days"],
-                )
-            else:
-                asked = services.mandate_request(
-                    actor=_mediator(request),
-                    organisation=data["organisation"],
-                    email=data["email"],
-                    scopes=data["scopes"],
-                    days=data["days"],
-                )
+            started = services.mandate_start(actor=_mediator(request), **form.cleaned_data)
         except CivicError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            if data["who"] == MandateForm.WHO_NEW:
-                messages.success(
-                    request,
-                    _("The mandate is recorded. It acts once the resident has signed it."),
-                )
-                return redirect(_detail_url(mandate))
-            return redirect("assist:mandate_request", asked.pk)
-    return render(
-        request, "assist/mandate_new.html", {"form": form}, status=400 if form.errors else 200
-    )
+            if isinstance(started, MandateRequest):
+                return redirect("assist:mandate_request", started.pk)
+            messages.success(
+                request, _("The mandate is recorded. It acts once the resident has signed it.")
+            )
+            return redirect(_detail_url(started))
+    status = 400 if form.errors else 200
+    return render(request, "assist/mandate_new.html", {"form": form}, status=status)
 
 
 def _request(request: HttpRequest, request_id: Any) -> MandateRequest:
@@ -216,6 +208,8 @@ def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ]
         if EXPORT_SCOPE in mandate.scopes:
             context["exports"] = consent_selectors.my_exports(actor=acting)[:5]
+        if REPORTS_SCOPE in mandate.scopes:
+            context["reports"] = reports_selectors.reports_of(mandate.resident)[:20]
     return render(request, "assist/mandate_detail.html", context)
 
 
@@ -365,6 +359,48 @@ def mandate_export_download(request: HttpRequest, pk: int, archive_id: str) -> H
 
 
 @mediator_required
+@never_cache
+def mandate_report_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """File a report in the resident's name (the report form, without photos or contact)."""
+    mandate = _mandate(request, pk)
+    form = ReportForm(request.POST or None, user=mandate.resident)
+    category = form.category_object() if request.method == "POST" and form.is_valid() else None
+    if category is not None:
+        try:
+            report = services.report_file_on_behalf(
+                actor=_mediator(request), mandate=mandate, **form.submission(category)
+            )
+        except NotAllowed as exc:
+            return _refused(request, exc, back=_detail_url(mandate))
+        except CivicError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Report no. %(number)s is filed in the resident's name.") % {"number": report.pk},
+            )
+            return redirect(_detail_url(mandate, "reports"))
+    context = {"mandate": mandate, "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "assist/mandate_report_new.html", context, status=status)
+
+
+@mediator_required
+@require_POST
+def mandate_kiosk_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """A one-time code to My data at a kiosk, printed for the resident (shown once)."""
+    mandate = _mandate(request, pk)
+    try:
+        issued, code = services.kiosk_code_print(actor=_mediator(request), mandate=mandate)
+    except NotAllowed as exc:
+        return _refused(request, exc, back=_detail_url(mandate))
+    context = {"mandate": mandate, "issued": issued, "code": code, "minutes": KIOSK_CODE_MINUTES}
+    response = render(request, "assist/kiosk_code_print.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@mediator_required
 @require_POST
 def mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     mandate = _mandate(request, pk)
@@ -474,12 +510,46 @@ def help_places(request: HttpRequest) -> HttpResponse:
     return render(request, "assist/help_places.html", {"places": selectors.help_places()})
 
 
+def _my_data_page(
+    request: HttpRequest, form: KioskCodeForm, ask: KioskCodeRequestForm, *, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "ask": ask, "minutes": KIOSK_CODE_MINUTES}
+    return render(request, "assist/kiosk_my_data.html", context, status=status)
+
+
 @kiosk_required
+@never_cache
 def kiosk_my_data(request: HttpRequest) -> HttpResponse:
-    """My data at a kiosk: signed in, straight there; else sign in with a password."""
+    """My data at a kiosk: signed in, straight there; else a password, or a one-time code."""
     if request.user.is_authenticated:
         return redirect("consent:my_data")
-    return render(request, "assist/kiosk_my_data.html")
+    form = KioskCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.kiosk_code_use(actor=Actor.from_request(request), **form.cleaned_data)
+        except CivicError as exc:
+            form.add_error("code", exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[CODE_SESSION] = _terminal(request).pk  # type: ignore[union-attr]
+            return redirect("consent:my_data")
+    return _my_data_page(request, form, KioskCodeRequestForm(), status=400 if form.errors else 200)
+
+
+@kiosk_required
+@require_POST
+def kiosk_code_send(request: HttpRequest) -> HttpResponse:
+    """Email a code; the same answer whether or not the address has an account."""
+    ask = KioskCodeRequestForm(request.POST)
+    if not ask.is_valid():
+        return _my_data_page(request, KioskCodeForm(), ask, status=400)
+    services.kiosk_code_email(actor=Actor.from_request(request), email=ask.cleaned_data["email"])
+    messages.success(
+        request,
+        _("If this address has an account, a code is on its way: it works for %(n)s minutes.")
+        % {"n": KIOSK_CODE_MINUTES},
+    )
+    return redirect("assist:kiosk_my_data")
 
 
 @kiosk_required

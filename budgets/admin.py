@@ -6,6 +6,7 @@ Steps with invariants or emails go through the services, each in one transaction
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from budgets import services
+from budgets.forms import MultipleFileInput, PhotosField
 from budgets.models import (
     PHASE_ORDER,
     Budget,
@@ -27,8 +29,11 @@ from budgets.models import (
     Voter,
 )
 from budgets.services import voting
+from budgets.services.cycle import phase_next
+from budgets.services.photos import MAX_PHOTOS, photo_store_draft
 from civic.actors import Actor, Channel
 from civic.errors import CivicError, InvalidInput
+from civic.photos import photo_clean
 from consent.admin import PersonalDataAdminMixin
 from consent.registry import personal_fields
 
@@ -84,13 +89,11 @@ class BudgetAdmin(admin.ModelAdmin):
     @admin.action(description=_("Move to the next phase"), permissions=["change"])
     def move_to_next_phase(self, request: HttpRequest, queryset: QuerySet[Budget]) -> None:
         for budget in queryset:
-            index = PHASE_ORDER.index(budget.phase)
-            if index + 1 >= len(PHASE_ORDER):
+            phase = phase_next(budget)
+            if phase is None:
                 continue
             try:
-                services.phase_set(
-                    actor=Actor.from_request(request), budget=budget, phase=PHASE_ORDER[index + 1]
-                )
+                services.phase_set(actor=Actor.from_request(request), budget=budget, phase=phase)
             except CivicError as exc:
                 self.message_user(request, f"{budget}: {exc.message}", messages.ERROR)
             else:
@@ -186,17 +189,51 @@ class ProposalAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
 # --- Milestone ---------------------------------------------------------------------------------
 
 
+class MilestoneForm(forms.ModelForm):
+    photos = PhotosField(
+        label=_("Photos (up to 3)"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or HEIC, 15 MB at most. Faces are blurred before publishing."),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic"}),
+    )
+
+    class Meta:
+        model = Milestone
+        fields = ["project", "date", "title", "description", "status", "progress"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        uploads = self.files.getlist("photos") if self.files else []
+        if len(uploads) > MAX_PHOTOS:
+            self.add_error("photos", _("Send at most 3 photos."))
+            return data
+        cleaned = []
+        for upload in uploads:
+            try:
+                cleaned.append(photo_clean(upload, name=upload.name or "", size=upload.size))
+            except InvalidInput as exc:
+                self.add_error("photos", exc.message)
+        data["clean_photos"] = cleaned
+        return data
+
+
 @admin.register(Milestone)
 class MilestoneAdmin(admin.ModelAdmin):
+    form = MilestoneForm
     list_display = ["title", "project", "date", "status", "progress"]
     list_filter = ["status"]
     raw_id_fields = ["project"]
-    fields = ["project", "date", "title", "description", "status", "progress"]
+    fields = ["project", "date", "title", "description", "status", "progress", "photos"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Milestone, form: Any, change: bool) -> None:
+        draft = secrets.token_urlsafe(24)
+        photos = [
+            photo_store_draft(clean=clean, draft=draft, position=position)
+            for position, clean in enumerate(form.cleaned_data.get("clean_photos", []))
+        ]
         milestone = services.milestone_add(
             actor=Actor.from_request(request),
             project=obj.project,
@@ -205,6 +242,7 @@ class MilestoneAdmin(admin.ModelAdmin):
             description=obj.description,
             status=obj.status,
             progress=obj.progress,
+            photos=photos,
         )
         obj.pk = milestone.pk
 

@@ -109,6 +109,9 @@ def phase_timeline(budget: Budget) -> list[dict[str, object]]:
     current = PHASE_ORDER.index(budget.phase)
     timeline = []
     for index, phase in enumerate(Budget.Phase):
+        optional = phase == Budget.Phase.SUPPORTS and budget.supports_starts is None
+        if optional and index != current:
+            continue  # a cycle without pre-selection
         timeline.append(
             {
                 "phase": phase.value,

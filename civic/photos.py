@@ -35,6 +35,32 @@ DETECT_SIDE = 1024
 ENLARGE = 0.20
 JPEG_QUALITY = 85
 
+# Decoding is the costly part of a request (issue #11: five 40-megapixel 16-bit PNGs took 33 s):
+# one request decodes at most this many pixels, all its photos together, a 16-bit pixel counting
+# twice. Past it, a photo is refused before it is decoded (JPEGs are decoded at a reduced scale,
+# so they cost little). Pillow's own bomb guard is set to the same per-image limit.
+MAX_REQUEST_PIXELS = 80_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@dataclass
+class DecodeBudget:
+    """What one request may still decode (see ``MAX_REQUEST_PIXELS``)."""
+
+    left: int = MAX_REQUEST_PIXELS
+
+    def spend(self, cost: int) -> bool:
+        if cost > self.left:
+            return False
+        self.left -= cost
+        return True
+
+
+def _decode_cost(image: Image.Image) -> int:
+    deep = "16" in image.mode or any("16" in str(tile.args) for tile in getattr(image, "tile", ()))
+    return image.width * image.height * (2 if deep else 1)
+
+
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"}
 
 
@@ -74,8 +100,16 @@ def _gps(image: Image.Image) -> tuple[float, float] | None:
     return lat, lon
 
 
-def photo_clean(upload: IO[bytes], *, name: str = "", size: int | None = None) -> CleanPhoto:
-    """Decode, check, orient, strip and re-encode one uploaded photo. Raises ``InvalidInput``."""
+def photo_clean(
+    upload: IO[bytes],
+    *,
+    name: str = "",
+    size: int | None = None,
+    budget: DecodeBudget | None = None,
+) -> CleanPhoto:
+    """Decode, check, orient, strip and re-encode one uploaded photo. Raises ``InvalidInput``.
+
+    ``budget``, shared by the photos of one request, bounds the decoding work they may cause."""
     label = name or _("The photo")
     if size is None:
         upload.seek(0, io.SEEK_END)
@@ -104,6 +138,19 @@ def photo_clean(upload: IO[bytes], *, name: str = "", size: int | None = None) -
                     % {"name": label},
                     field="photos",
                     code="photo_too_large",
+                )
+            # A JPEG is decoded directly at the smallest scale still larger than kept (1/2,
+            # 1/4, 1/8): a 40-megapixel photo costs a quarter of its pixels or less.
+            source.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            if budget is not None and not budget.spend(_decode_cost(source)):
+                raise InvalidInput(
+                    _(
+                        "%(name)s could not be processed with the other large photos sent at "
+                        "the same time: please send it again on its own, or a smaller copy."
+                    )
+                    % {"name": label},
+                    field="photos",
+                    code="photo_budget",
                 )
             source.load()
             gps = _gps(source)

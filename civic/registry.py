@@ -129,13 +129,17 @@ class Link:
     """A link an app adds to a page of another app (or of the core) that must not name it.
 
     Places: ``"my-data"`` (consent's "My data": pages of an app about the person, such as their
-    mandates) and ``"privacy"`` (the core's privacy notice: consent's registers and ledger).
+    mandates), ``"privacy"`` (the core's privacy notice: consent's registers and ledger) and
+    ``"staff"`` (the staff back office's menu, for staff with ``permission``).
     """
 
     key: str
     title: Any
     url_name: str
     order: int = 100
+    # Shown only to people with this permission ("app.codename"); place "staff": the staff
+    # back office's menu.
+    permission: str = ""
 
 
 ContextFunction = Callable[[HttpRequest], dict[str, Any]]

@@ -430,6 +430,7 @@ _csp = {
         "img-src": [
             SELF,
             "data:",
+            "blob:",  # the report form's photo previews (URL.createObjectURL), never sent
             *tile_img_sources(CIVIC_CITY["tile_url"]),
         ],
         "font-src": [SELF],

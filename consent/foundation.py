@@ -95,6 +95,22 @@ def _admin_log_pseudonymise(user: User) -> int:
     return _admin_log_about(user).update(object_repr=gettext("an erased person"), change_message="")
 
 
+def _outbox_scrub(user: User) -> None:
+    """Emails queued to others (a department told of a new report) lose the person's name and
+    addresses; those to the person are dropped (``_outbox_for``)."""
+    from civic.models import OutboxEmail
+    from consent.registry import scrub
+    from consent.selectors import verified_emails
+
+    identifiers = {*verified_emails(user), user.email or "", user.display_name or ""}
+    for email in OutboxEmail.objects.all():  # few rows: sent ones are deleted
+        fields = {
+            name: scrub(getattr(email, name), identifiers) for name in ("subject", "text", "html")
+        }
+        if any(fields[name] != getattr(email, name) for name in fields):
+            OutboxEmail.objects.filter(pk=email.pk).update(**fields)
+
+
 def export_account(user: User) -> dict[str, Any]:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
@@ -139,6 +155,7 @@ def erase_account(user: User, *, actor: Actor) -> dict[str, Any]:
     """Residents' accounts are deleted; staff accounts are deactivated (their acts stay).
     Emails not yet sent to the person are dropped either way, and the admin log forgets them."""
     pseudonymised = _admin_log_pseudonymise(user)
+    _outbox_scrub(user)
     for email in _outbox_for(user):
         email.delete()
     sessions = _sessions_of(user)

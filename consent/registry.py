@@ -14,6 +14,7 @@ them writes an access-log entry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -54,6 +55,19 @@ class ExportFile:
     name: str
     path: str
     description: str = ""
+
+
+ERASED_MARK = "[…]"
+
+
+def scrub(text: str, identifiers: Iterable[str]) -> str:
+    """``text`` without the person's identifiers (emails, names, phone numbers), case-insensitively:
+    for free text the person wrote (a description) or that quotes them (a queued email)."""
+    for identifier in sorted(
+        {i.strip() for i in identifiers if i and len(i.strip()) >= 3}, key=len, reverse=True
+    ):
+        text = re.sub(re.escape(identifier), ERASED_MARK, text, flags=re.IGNORECASE)
+    return text
 
 
 def personal(model_field: F) -> F:

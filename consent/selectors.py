@@ -3,11 +3,16 @@ from an id the caller passes: one resident cannot name another's subject."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
-from civic.actors import Actor
+from civic.actors import Actor, Channel
 from civic.errors import NotFound
 from consent.models import (
     AccessLog,
@@ -261,3 +266,96 @@ def ledger_heads_verify() -> str | None:
             if entry.hash != expected:
                 return f"published head of {head.day} (#{seq}) does not match {name}"
     return None
+
+
+# --- "Who accessed my data", in plain words ---------------------------------------------------
+
+# Views by the same person, for the same reason, this close together make one line.
+ACCESS_GROUP_WINDOW = timedelta(minutes=30)
+
+
+@dataclass
+class AccessLine:
+    """One line of "who accessed my data": one look, or several close together by one person."""
+
+    first_at: datetime
+    last_at: datetime
+    role: str
+    department: str
+    channel: str
+    through: str
+    why: str
+    what: list[str] = field(default_factory=list)
+    entries: list[AccessLog] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+    def key(self) -> tuple[Any, ...]:
+        entry = self.entries[0]
+        return (
+            entry.actor_subject_id,
+            entry.actor_role,
+            entry.actor_department,
+            entry.channel,
+            entry.actor_ref_type,
+            entry.actor_ref_id,
+            self.why,
+        )
+
+
+def _access_what(entry: AccessLog) -> str:
+    """What was seen, in the reader's language: the kind of record and its fields' labels."""
+    from django.apps import apps
+
+    model = None
+    if entry.object_type and entry.field_names:
+        try:
+            model = apps.get_model(entry.object_type)
+        except (LookupError, ValueError):
+            model = None
+    if model is None:
+        return entry.what
+    labels = []
+    for name in entry.field_names:
+        try:
+            labels.append(str(model._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:  # a field since removed: its name says nothing to a reader
+            continue
+    if not labels:
+        return entry.what
+    kind = str(model._meta.verbose_name)
+    return gettext("%(kind)s: %(fields)s") % {"kind": kind, "fields": ", ".join(labels)}
+
+
+def access_lines(entries: Iterable[AccessLog]) -> list[AccessLine]:
+    """Newest first; consecutive views by one person for one reason within 30 minutes grouped
+    (the log itself stays one entry per view)."""
+    lines: list[AccessLine] = []
+    for entry in entries:
+        line = AccessLine(
+            first_at=entry.at,
+            last_at=entry.at,
+            role=str(entry.actor_role_label),
+            department=entry.actor_department,
+            channel=str(Channel(entry.channel).label) if entry.channel in Channel.values else "",
+            through=entry.actor_label if entry.channel not in {Channel.STAFF, Channel.WEB} else "",
+            why=entry.reason_text,
+            entries=[entry],
+        )
+        what = _access_what(entry)
+        previous = lines[-1] if lines else None
+        if (
+            previous is not None
+            and previous.key() == line.key()
+            and previous.first_at - entry.at <= ACCESS_GROUP_WINDOW
+        ):
+            previous.first_at = entry.at
+            previous.entries.append(entry)
+            if what not in previous.what:
+                previous.what.append(what)
+            continue
+        line.what.append(what)
+        lines.append(line)
+    return lines

@@ -113,7 +113,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         "sections": sections,
         "purposes": purposes,
         "events": selectors.my_consent_events(actor=actor).order_by("-seq")[:100],
-        "accesses": selectors.my_access_log(actor=actor)[:100],
+        "accesses": selectors.access_lines(selectors.my_access_log(actor=actor)[:300]),
         "exports": selectors.my_exports(actor=actor)[:5],
         "private_mode": selectors.my_private_mode(actor=actor),
         "private_form": PrivateModeForm(),

@@ -13,7 +13,14 @@ from django.utils.translation import ngettext
 
 from civic.actors import Actor
 from density import services
-from density.models import CrowdReport, ExcludedDevice, Forecast, ForecastRun
+from density.models import (
+    CounterLink,
+    CrowdReport,
+    ExcludedDevice,
+    Forecast,
+    ForecastRun,
+    WeeklyAccuracy,
+)
 
 
 class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg,unused-ignore]
@@ -73,3 +80,32 @@ class ForecastAdmin(ReadOnly):
 @admin.register(ForecastRun)
 class ForecastRunAdmin(ReadOnly):
     list_display = ["started_at", "full", "cells_recomputed", "forecasts", "seconds"]
+
+
+@admin.register(WeeklyAccuracy)
+class WeeklyAccuracyAdmin(ReadOnly):
+    """Per line and week: how far the forecast published on Monday was from that week's
+    reports and counter readings (the line left empty: every line together)."""
+
+    list_display = [
+        "week",
+        "route",
+        "reports",
+        "counter_readings",
+        "mean_absolute_error",
+        "exact_share",
+    ]
+    list_filter = ["route"]
+    date_hierarchy = "week"
+    list_select_related = ["route"]
+
+
+@admin.register(CounterLink)
+class CounterLinkAdmin(admin.ModelAdmin):  # type: ignore[type-arg,unused-ignore]
+    """Which passenger counter counts where; its reliability is learned nightly, not typed."""
+
+    list_display = ["sensor", "route", "direction_id", "stop", "vehicle", "reliability"]
+    list_filter = ["route"]
+    list_select_related = ["sensor", "route", "stop"]
+    raw_id_fields = ["sensor", "stop"]
+    readonly_fields = ["reliability", "reliability_pairs", "created_at"]

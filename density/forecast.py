@@ -619,6 +619,20 @@ def fit_calibrations(
     return result
 
 
+# A counter is trusted by default until this many of its readings met reports.
+RELIABILITY_MIN_PAIRS = 10
+
+
+def counter_reliability(pairs: Sequence[tuple[float, float]]) -> float:
+    """How much a counter is trusted, from (its calibrated level, the level passengers reported
+    there at that moment) pairs: within half a level on average it weighs fully, a level away
+    half, 1.4 levels or more a tenth. Too few pairs: fully (nothing says otherwise)."""
+    if len(pairs) < RELIABILITY_MIN_PAIRS:
+        return 1.0
+    gap = sum(abs(counted - reported) for counted, reported in pairs) / len(pairs)
+    return round(min(1.0, max(0.1, 1.5 - gap)), 3)
+
+
 @dataclass
 class ForecastArrays:
     codes: IntArray

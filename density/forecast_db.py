@@ -144,8 +144,12 @@ def report_arrays(net: EngineNetwork, rows: list[Any]) -> forecast.ReportArrays:
     )
 
 
-def counter_rows(*, since: datetime, until: datetime) -> list[tuple[int, float, float]]:
-    """(cell, Unix time, passengers) of the stop counters' readings in [since, until).
+CounterRow = tuple[int, float, float, float]
+
+
+def counter_rows(*, since: datetime, until: datetime) -> list[CounterRow]:
+    """(cell, Unix time, passengers, the counter's reliability) of the stop counters' readings
+    in [since, until).
 
     Counters riding a vehicle are left out: placing their readings needs the vehicle's trip.
     """
@@ -163,33 +167,33 @@ def counter_rows(*, since: datetime, until: datetime) -> list[tuple[int, float, 
                 day_type=day,
                 slot=slot,
             )
-            rows.append((key, moment.timestamp(), float(value)))
+            rows.append((key, moment.timestamp(), float(value), link.reliability))
     return rows
 
 
 def counter_arrays(
-    net: EngineNetwork, rows: list[tuple[int, float, float]], cells: np.ndarray | None = None
+    net: EngineNetwork, rows: list[CounterRow], cells: np.ndarray | None = None
 ) -> forecast.CounterArrays:
     if cells is not None:
         wanted = set(cells.tolist())
         rows = [row for row in rows if row[0] in wanted]
     if not rows:
         return _empty_counters()
-    keys, times, passengers = (np.array(column) for column in zip(*rows, strict=True))
+    keys, times, passengers, reliability = (np.array(column) for column in zip(*rows, strict=True))
     codes, known = net.codes(keys.astype(np.int64))
     return forecast.CounterArrays(
         codes[known],
         times.astype(np.float64)[known],
         passengers.astype(np.float64)[known],
-        np.ones(int(known.sum())),
+        reliability.astype(np.float64)[known],
     )
 
 
-def counter_changes(rows: list[tuple[int, float, float]]) -> list[int]:
+def counter_changes(rows: list[CounterRow]) -> list[int]:
     """Cells whose number of counter readings is not the stored one: readings arrive late and in
     batches, and old ones are dropped, so their time says nothing of what is new."""
     counted: dict[int, int] = {}
-    for key, _time, _passengers in rows:
+    for key, *_reading in rows:
         counted[key] = counted.get(key, 0) + 1
     stored = dict(
         CellStatistic.objects.filter(archived=False, counter_readings__gt=0).values_list(
@@ -199,7 +203,7 @@ def counter_changes(rows: list[tuple[int, float, float]]) -> list[int]:
     return [key for key in set(counted) | set(stored) if counted.get(key, 0) != stored.get(key, 0)]
 
 
-def all_counter_rows(now: datetime) -> list[tuple[int, float, float]]:
+def all_counter_rows(now: datetime) -> list[CounterRow]:
     return counter_rows(since=now - COUNTER_HISTORY, until=now + timedelta(minutes=1))
 
 
@@ -371,3 +375,19 @@ def effective_calibrations(net: EngineNetwork) -> dict[str, forecast.Calibration
     }
     result.update(calibrations())
     return result
+
+
+def route_calibration(route_id: int) -> forecast.Calibration:
+    """Passengers → level on one route: learned, or from its vehicles' capacity until then."""
+    from density.models import Route
+
+    learned = RouteCalibration.objects.filter(route_id=route_id).first()
+    if learned is not None:
+        return forecast.Calibration(learned.intercept, learned.slope, "reports")
+    route_type = Route.objects.filter(pk=route_id).values_list("route_type", flat=True).first()
+    capacity = (
+        DEFAULT_CAPACITY
+        if route_type is None
+        else CAPACITY_BY_ROUTE_TYPE.get(route_type, DEFAULT_CAPACITY)
+    )
+    return forecast.Calibration.from_capacity(capacity)

@@ -6,6 +6,7 @@ same rows: what crowd reports, forecasts and counter links point at survives a t
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -354,6 +355,9 @@ class CounterLink(models.Model):
         related_name="counter_links",
     )
     vehicle = models.CharField(_("vehicle"), max_length=64, blank=True)
+    # How far its calibrated levels agree with passengers' reports (1: fully), learned nightly.
+    reliability = models.FloatField(_("reliability"), default=1.0)
+    reliability_pairs = models.PositiveIntegerField(_("readings compared with reports"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -541,3 +545,90 @@ class ForecastRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {'full' if self.full else 'incremental'}"
+
+
+class FavouriteLine(models.Model):
+    """A line a signed-in resident keeps at the top of the report page.
+
+    Personal data (registered in ``density.personal_data``): it says which lines someone rides.
+    It is never joined to crowd reports, which stay anonymous.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        related_name="favourite_lines",
+    )
+    route = models.ForeignKey(
+        Route, verbose_name=_("line"), on_delete=models.CASCADE, related_name="favourites"
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "created_at"]
+        verbose_name = _("favourite line")
+        verbose_name_plural = _("favourite lines")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "route"], name="density_favourite_line")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.route)
+
+
+class PublishedForecast(models.Model):
+    """What the forecast published for one cell at the start of a week (a Monday, local time),
+    kept until that week is scored: the accuracy compares it with what followed."""
+
+    week = models.DateField(_("week of"))
+    cell = models.BigIntegerField(_("cell"))
+    route = models.ForeignKey(
+        Route, verbose_name=_("line"), on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.FloatField(_("expected level"))
+
+    class Meta:
+        verbose_name = _("published forecast")
+        verbose_name_plural = _("published forecasts")
+        constraints = [
+            models.UniqueConstraint(fields=["week", "cell"], name="density_published_forecast")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.cell}: {self.level:.1f}"
+
+
+class WeeklyAccuracy(models.Model):
+    """How far the forecast published at the start of a week was from the reports and counter
+    readings of that week: for one line, or for every line (``route`` empty)."""
+
+    week = models.DateField(_("week of"))
+    route = models.ForeignKey(
+        Route,
+        verbose_name=_("line"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="weekly_accuracy",
+    )
+    reports = models.PositiveIntegerField(_("reports compared"))
+    counter_readings = models.PositiveIntegerField(_("counter readings compared"))
+    mean_absolute_error = models.FloatField(_("mean error (levels)"), null=True)
+    exact_share = models.FloatField(_("same level (share)"), null=True)
+    scored_at = models.DateTimeField(_("scored at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-week", "route"]
+        verbose_name = _("weekly forecast accuracy")
+        verbose_name_plural = _("weekly forecast accuracy")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "route"],
+                name="density_weekly_accuracy",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.route or '*'}"

@@ -42,7 +42,10 @@ method_link = lazy(_method_link, SafeString)
 
 
 def register() -> None:
+    from density.personal_data import register_personal_data
     from density.seed import seed_density, seed_density_crowds
+
+    register_personal_data()
 
     # Crowd reports are anonymous by construction: no purpose to consent to (and none asked).
     # After the city (its map centre) and before the sensors that count passengers.
@@ -85,5 +88,13 @@ def register() -> None:
             "density-forecast-nightly",
             "density.tasks.forecast_nightly_task",
             crontab(hour=3, minute=20),
+        )
+    )
+    # After the nightly rebuild: the week's forecast is the one that rebuild published.
+    register_periodic_task(
+        PeriodicTask(
+            "density-forecast-accuracy-weekly",
+            "density.tasks.forecast_accuracy_weekly_task",
+            crontab(day_of_week=1, hour=4, minute=10),
         )
     )

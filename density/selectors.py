@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 
-from density import forecast
+from density import forecast, forecast_db
 from density.cells import DAY_TYPES, cell_key, day_type_and_slot
 from density.daytypes import services_running
 from density.gtfs import format_time
@@ -20,15 +22,21 @@ from density.models import (
     CalendarDate,
     CounterLink,
     CrowdReport,
+    FavouriteLine,
     Feed,
     Forecast,
     Frequency,
+    Route,
     RouteStop,
     Stop,
     StopTime,
     Trip,
+    WeeklyAccuracy,
 )
 from sensors.selectors import readings_between
+
+if TYPE_CHECKING:
+    from civic.models import User
 
 # GTFS times run past 24:00 into the next morning; no feed we know runs a trip past 48:00.
 SERVICE_DAY_SECONDS = 48 * 3600
@@ -314,38 +322,52 @@ def level_now(
             None if row is None else forecast.CellForecast(row.level, row.confidence, row.samples)
         )
 
-    reports = []
-    for stop, level, observed_at, device in CrowdReport.objects.filter(
-        route_id=route_id,
-        direction_id=direction_id,
-        observed_at__gt=at - NOW_WINDOW,
-        observed_at__lte=at,
-    ).values_list("stop_id", "level", "observed_at", "device_hash"):
-        if str(stop) in stops:
-            report_day, report_slot = day_type_and_slot(observed_at)
-            reports.append(
-                forecast.Report(
-                    forecast.CellKey(
-                        line[0],
-                        direction_id,
-                        str(stop),
-                        forecast.DAY_TYPES[[*DAY_TYPES].index(report_day)],
-                        report_slot,
-                    ),
-                    observed_at.timestamp(),
-                    level,
-                    device,
-                )
-            )
+    def engine_cell(stop: int | None, moment: datetime) -> forecast.CellKey:
+        observed_day, observed_slot = day_type_and_slot(moment)
+        return forecast.CellKey(
+            line[0],
+            direction_id,
+            str(stop),
+            forecast.DAY_TYPES[[*DAY_TYPES].index(observed_day)],
+            observed_slot,
+        )
+
+    reports = [
+        forecast.Report(engine_cell(stop, observed_at), observed_at.timestamp(), level, device)
+        for stop, level, observed_at, device in CrowdReport.objects.filter(
+            route_id=route_id,
+            direction_id=direction_id,
+            observed_at__gt=at - NOW_WINDOW,
+            observed_at__lte=at,
+        ).values_list("stop_id", "level", "observed_at", "device_hash")
+        if str(stop) in stops
+    ]
+    links = CounterLink.objects.filter(
+        route_id=route_id, direction_id=direction_id, stop__isnull=False
+    ).select_related("sensor")
+    readings = [
+        forecast.CounterReading(
+            engine_cell(link.stop_id, moment), moment.timestamp(), passengers, str(link.pk)
+        )
+        for link in links
+        if str(link.stop_id) in stops
+        for moment, passengers in readings_between(
+            since=at - NOW_WINDOW,
+            until=at + timedelta(seconds=1),
+            sensor=link.sensor,
+            quantity="passengers",
+        ).values_list("time", "value")
+    ]
     return forecast.level_now(
         forecast.CellKey(line[0], direction_id, str(stop_id), engine_day, slot),
         at.timestamp(),
         forecast=expected,
         network=network,
-        calibrations={},
-        reliability={},
+        calibrations={line[0]: forecast_db.route_calibration(route_id)} if readings else {},
+        reliability={str(link.pk): link.reliability for link in links},
         settings=forecast.ForecastSettings(k_anonymity=settings.CIVIC_DENSITY_K_ANONYMITY),
         reports=reports,
+        counter_readings=readings,
     )
 
 
@@ -474,3 +496,110 @@ def forecast_accuracy(*, since: datetime, route_id: int | None = None) -> Accura
         sum(e for e, _exact in errors) / len(errors),
         sum(1 for _e, exact in errors if exact) / len(errors),
     )
+
+
+# Picking a line --------------------------------------------------------------------------------
+
+NEAR_METRES = 1500
+
+
+def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular distance: exact enough within a city, and cheap."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6_371_000 * math.hypot(x, y)
+
+
+def _near(latitude: float, longitude: float, metres: float, *, prefix: str = "") -> Q:
+    """A box around a place, for the (latitude, longitude) index."""
+    dlat = metres / 111_000
+    dlon = metres / (111_000 * max(math.cos(math.radians(latitude)), 0.01))
+    return Q(
+        **{
+            f"{prefix}latitude__range": (latitude - dlat, latitude + dlat),
+            f"{prefix}longitude__range": (longitude - dlon, longitude + dlon),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class NearbyLine:
+    route: Route
+    stop: Stop
+    metres: int
+
+
+def lines_near(
+    *, latitude: float, longitude: float, limit: int = 5, metres: float = NEAR_METRES
+) -> list[NearbyLine]:
+    """The lines calling within ``metres`` of a place, nearest stop first."""
+    rows = RouteStop.objects.filter(
+        _near(latitude, longitude, metres, prefix="stop__")
+    ).values_list("pattern__route_id", "stop_id", "stop__latitude", "stop__longitude")
+    best: dict[int, tuple[float, int]] = {}
+    for route_id, stop_id, lat, lon in rows:
+        if lat is None or lon is None:
+            continue
+        distance = distance_metres(latitude, longitude, lat, lon)
+        if distance <= metres and distance < best.get(route_id, (math.inf, 0))[0]:
+            best[route_id] = (distance, stop_id)
+    chosen = sorted(best.items(), key=lambda item: item[1][0])[:limit]
+    routes = Route.objects.in_bulk([route_id for route_id, _best in chosen])
+    stops = Stop.objects.in_bulk([stop_id for _route, (_d, stop_id) in chosen])
+    return [
+        NearbyLine(routes[route_id], stops[stop_id], round(distance))
+        for route_id, (distance, stop_id) in chosen
+    ]
+
+
+def stops_by_distance(
+    stops: list[Stop], *, latitude: float | None, longitude: float | None
+) -> list[tuple[Stop, int | None]]:
+    """The stops of a line, nearest first when the place is known (else in line order)."""
+    if latitude is None or longitude is None:
+        return [(stop, None) for stop in stops]
+    measured = [
+        (
+            stop,
+            None
+            if stop.latitude is None or stop.longitude is None
+            else round(distance_metres(latitude, longitude, stop.latitude, stop.longitude)),
+        )
+        for stop in stops
+    ]
+    return sorted(measured, key=lambda item: math.inf if item[1] is None else item[1])
+
+
+def lines_matching(query: str) -> QuerySet[Route]:
+    """The lines whose short or long name contains ``query`` (all of them when empty)."""
+    routes = Route.objects.all()
+    if query:
+        routes = routes.filter(Q(short_name__icontains=query) | Q(long_name__icontains=query))
+    return routes
+
+
+def lines_by_ids(ids: list[int]) -> list[Route]:
+    """The lines of ``ids`` that still exist, in that order."""
+    found = Route.objects.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def favourite_lines(*, user: User) -> list[Route]:
+    return [
+        favourite.route
+        for favourite in FavouriteLine.objects.filter(user=user).select_related("route")
+    ]
+
+
+def is_favourite(*, user: User, route: Route) -> bool:
+    return FavouriteLine.objects.filter(user=user, route=route).exists()
+
+
+def weekly_accuracy(*, route_id: int | None = None, weeks: int = 8) -> list[WeeklyAccuracy]:
+    """The last ``weeks`` weekly scores of the published forecast, latest first: of one line,
+    or of every line together (``route_id`` None)."""
+    scores = WeeklyAccuracy.objects.order_by("-week")
+    scores = (
+        scores.filter(route__isnull=True) if route_id is None else scores.filter(route_id=route_id)
+    )
+    return list(scores[:weeks])

@@ -7,14 +7,14 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
@@ -30,20 +30,25 @@ from density.models import (
     Agency,
     Calendar,
     CalendarDate,
+    CounterLink,
     CrowdReport,
     DirtyCell,
     ExcludedDevice,
+    FavouriteLine,
     Feed,
     Forecast,
     ForecastRun,
     Frequency,
+    PublishedForecast,
     Route,
     RoutePattern,
     RouteStop,
     Stop,
     StopTime,
     Trip,
+    WeeklyAccuracy,
 )
+from sensors.selectors import readings_between
 
 BATCH = 2000
 M = TypeVar("M", bound=models.Model)
@@ -698,3 +703,169 @@ def crowd_report_submit(
                 route_id=route.pk, direction_id=direction, stop_id=stop.pk, day_type=day, slot=slot
             ),
         )
+
+
+def favourite_line_set(*, actor: Actor, route: Route, favourite: bool) -> bool:
+    """Keep ``route`` among the signed-in resident's favourite lines, or stop keeping it.
+    Returns whether it is a favourite now. Never linked to crowd reports, which stay anonymous."""
+    if actor.user is None:
+        raise NotAllowed(_("Sign in to keep favourite lines."))
+    if favourite:
+        FavouriteLine.objects.get_or_create(user=actor.user, route=route)
+    else:
+        FavouriteLine.objects.filter(user=actor.user, route=route).delete()
+    return favourite
+
+
+RELIABILITY_HISTORY = timedelta(days=28)
+# A reading and a report at the same stop this close in time saw the same vehicles.
+RELIABILITY_PAIRING = timedelta(minutes=10)
+
+
+def counter_reliability_update(*, now: datetime | None = None) -> dict[int, float]:
+    """Learn again how far each stop counter can be trusted: its readings of the last four weeks,
+    translated into levels by its route's calibration, against the levels passengers reported
+    at the same line, direction and stop within ten minutes (``forecast.counter_reliability``).
+    Returns counter link id → reliability. The next full rebuild weighs its readings so."""
+    now = now or timezone.now()
+    since = now - RELIABILITY_HISTORY
+    result: dict[int, float] = {}
+    for link in CounterLink.objects.filter(stop__isnull=False).select_related("sensor"):
+        assert link.direction_id is not None and link.stop_id is not None  # the constraint
+        calibration = forecast_db.route_calibration(link.route_id)
+        reports = list(
+            CrowdReport.objects.filter(
+                route_id=link.route_id,
+                direction_id=link.direction_id,
+                stop_id=link.stop_id,
+                observed_at__gte=since - RELIABILITY_PAIRING,
+            )
+            .order_by("observed_at")
+            .values_list("observed_at", "level")
+        )
+        pairs: list[tuple[float, float]] = []
+        first = 0
+        for moment, passengers in readings_between(
+            since=since, until=now, sensor=link.sensor, quantity="passengers"
+        ).values_list("time", "value"):
+            while first < len(reports) and reports[first][0] < moment - RELIABILITY_PAIRING:
+                first += 1
+            near = (
+                [
+                    level
+                    for observed_at, level in reports[first:]
+                    if observed_at <= moment + RELIABILITY_PAIRING
+                ]
+                if first < len(reports)
+                else []
+            )
+            if near:
+                pairs.append((calibration.level(passengers), sum(near) / len(near)))
+        link.reliability = forecast.counter_reliability(pairs)
+        link.reliability_pairs = len(pairs)
+        link.save(update_fields=["reliability", "reliability_pairs"])
+        result[link.pk] = link.reliability
+    return result
+
+
+# Weekly accuracy of the published forecast ---------------------------------------------------
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday (local time) of the week ``moment`` falls in."""
+    day = timezone.localdate(moment)
+    return day - timedelta(days=day.weekday())
+
+
+def _week_bounds(week: date) -> tuple[datetime, datetime]:
+    since = timezone.make_aware(datetime.combine(week, datetime.min.time()))
+    return since, timezone.make_aware(
+        datetime.combine(week + timedelta(days=7), datetime.min.time())
+    )
+
+
+def forecast_publish_week(*, week: date) -> int:
+    """Keep what the forecast publishes now as that of ``week``, to score it once the week is
+    over. One INSERT … SELECT: a big network's forecasts never pass through Python."""
+    published, forecasts = PublishedForecast._meta.db_table, Forecast._meta.db_table
+    with transaction.atomic():
+        PublishedForecast.objects.filter(week=week).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {published} (week, cell, route_id, level) "  # noqa: S608
+                f"SELECT %s, cell, route_id, level FROM {forecasts}",
+                [week],
+            )
+            return cursor.rowcount
+
+
+def _published_levels(week: date, cells: set[int]) -> dict[int, float]:
+    levels: dict[int, float] = {}
+    for chunk in forecast_db.chunks(sorted(cells)):
+        levels.update(
+            PublishedForecast.objects.filter(week=week, cell__in=chunk).values_list("cell", "level")
+        )
+    return levels
+
+
+def forecast_accuracy_score(*, week: date) -> list[WeeklyAccuracy]:
+    """Score the forecast published for ``week`` against that week's reports and stop counter
+    readings (in levels, through each route's calibration): per line and for every line."""
+    since, until = _week_bounds(week)
+    observed: list[tuple[int, int, float, str]] = [
+        (route_id, cell, float(level), "report")
+        for route_id, cell, level in CrowdReport.objects.filter(
+            observed_at__gte=since, observed_at__lt=until
+        ).values_list("route_id", "cell", "level")
+    ]
+    for link in CounterLink.objects.filter(stop__isnull=False).select_related("sensor"):
+        assert link.direction_id is not None and link.stop_id is not None  # the constraint
+        calibration = forecast_db.route_calibration(link.route_id)
+        for moment, passengers in readings_between(
+            since=since, until=until, sensor=link.sensor, quantity="passengers"
+        ).values_list("time", "value"):
+            day, slot = day_type_and_slot(moment)
+            cell = cell_key(
+                route_id=link.route_id,
+                direction_id=link.direction_id,
+                stop_id=link.stop_id,
+                day_type=day,
+                slot=slot,
+            )
+            observed.append((link.route_id, cell, calibration.level(passengers), "counter"))
+    published = _published_levels(week, {cell for _route, cell, _level, _kind in observed})
+    scores: dict[int | None, list[tuple[float, bool, str]]] = defaultdict(list)
+    for line_id, cell, level, kind in observed:
+        if cell in published:
+            score = (
+                abs(published[cell] - level),
+                forecast.rounded_level(published[cell]) == forecast.rounded_level(level),
+                kind,
+            )
+            scores[line_id].append(score)
+            scores[None].append(score)
+    result = []
+    for route_id, rows in scores.items():
+        figures, _created = WeeklyAccuracy.objects.update_or_create(
+            week=week,
+            route=None if route_id is None else Route(pk=route_id),
+            defaults={
+                "reports": sum(1 for *_score, kind in rows if kind == "report"),
+                "counter_readings": sum(1 for *_score, kind in rows if kind == "counter"),
+                "mean_absolute_error": sum(error for error, _exact, _kind in rows) / len(rows),
+                "exact_share": sum(1 for _error, exact, _kind in rows if exact) / len(rows),
+            },
+        )
+        result.append(figures)
+    return result
+
+
+def forecast_accuracy_weekly(*, now: datetime | None = None) -> list[WeeklyAccuracy]:
+    """Each Monday: score last week's published forecast, forget its snapshot, and keep what
+    the forecast publishes now as this week's."""
+    this_week = week_of(now or timezone.now())
+    last_week = this_week - timedelta(days=7)
+    scored = forecast_accuracy_score(week=last_week)
+    PublishedForecast.objects.filter(week__lt=this_week).delete()
+    forecast_publish_week(week=this_week)
+    return scored

@@ -25,12 +25,20 @@ def forecast_rebuild_task() -> int:
 
 @shared_task
 def forecast_nightly_task() -> int:
-    """Nightly: fold reports past retention, learn the counters' calibration again, and rebuild
-    everything (which also picks up counter readings that arrived very late)."""
+    """Nightly: fold reports past retention, learn the counters' reliability and calibration
+    again, and rebuild everything (which also picks up counter readings that arrived very late)."""
     if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
         return 0
     try:
         services.crowd_reports_retention()
+        services.counter_reliability_update()
         return services.forecast_rebuild(full=True, recalibrate=True).run.cells_recomputed
     finally:
         cache.delete(LOCK_KEY)
+
+
+@shared_task
+def forecast_accuracy_weekly_task() -> int:
+    """Mondays: how far last week's published forecast was from what passengers and counters
+    then saw; and this week's forecast kept to be scored next Monday."""
+    return len(services.forecast_accuracy_weekly())

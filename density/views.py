@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.signing import BadSignature
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from google.protobuf import json_format
 from google.transit import gtfs_realtime_pb2
 
@@ -34,10 +34,17 @@ from density.selectors import (
     LAST_HOUR,
     RatedDeparture,
     departures_with_levels,
+    favourite_lines,
     forecast_accuracy,
+    is_favourite,
     line_day_table,
+    lines_by_ids,
+    lines_matching,
+    lines_near,
     quieter_departures,
     route_direction_stops,
+    stops_by_distance,
+    weekly_accuracy,
 )
 
 FEED_CACHE_SECONDS = 60
@@ -69,6 +76,8 @@ DEVICE_SALT = "density.device"
 # The token rotates: the cookie is set once and not renewed, so a new one is drawn after this.
 DEVICE_TOKEN_AGE = timedelta(days=90)
 LAST_TRIP_COOKIE = "density_last_trip"
+RECENT_COOKIE = "density_recent_lines"
+RECENT_LINES = 5
 LEVEL_COLOURS = {1: "#00703c", 2: "#85994b", 3: "#f47738", 4: "#d4351c", 5: "#6b1c12"}
 
 
@@ -109,18 +118,89 @@ def _levels() -> list[dict[str, Any]]:
 def index(request: HttpRequest) -> HttpResponse:
     """ "How crowded?": the lines (searchable), the last trip in one tap, and where to report."""
     query = request.GET.get("q", "").strip()
-    routes = Route.objects.all()
-    if query:
-        routes = routes.filter(Q(short_name__icontains=query) | Q(long_name__icontains=query))
     return render(
         request,
         "density/index.html",
-        {"routes": routes, "query": query, "last_trip": _last_trip(request), "levels": _levels()},
+        {
+            "routes": lines_matching(query),
+            "query": query,
+            "last_trip": _last_trip(request),
+            "levels": _levels(),
+        },
     )
 
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def _clock(value: str) -> time | None:
+    """A time of day typed as HH:MM (what ``<input type=time>`` sends), else None."""
+    try:
+        return time.fromisoformat(value) if len(value) == 5 else None
+    except ValueError:
+        return None
+
+
+def _place(data: Any) -> tuple[float, float] | None:
+    """The place the passenger shared (``lat``, ``lon``), if any and plausible."""
+    try:
+        latitude, longitude = float(data.get("lat", "")), float(data.get("lon", ""))
+    except ValueError:
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
+
+
+def _recent_ids(request: HttpRequest) -> list[int]:
+    """The lines this browser reported on lately (a cookie: no account needed), latest first."""
+    return [int(p) for p in request.COOKIES.get(RECENT_COOKIE, "").split(".") if p.isdigit()][
+        :RECENT_LINES
+    ]
+
+
+def _remember(response: HttpResponse, request: HttpRequest, route: Route, trip: str) -> None:
+    """The trip for next time's one tap, and the line among the recent ones."""
+    recent = [route.pk, *(pk for pk in _recent_ids(request) if pk != route.pk)][:RECENT_LINES]
+    age = int(DEVICE_TOKEN_AGE.total_seconds())
+    for name, value in ((LAST_TRIP_COOKIE, trip), (RECENT_COOKIE, ".".join(map(str, recent)))):
+        response.set_cookie(
+            name, value, max_age=age, httponly=True, samesite="Lax", secure=request.is_secure()
+        )
+
+
+def _pick_context(
+    request: HttpRequest, route: Route | None, direction: int | None, stop: Stop | None
+) -> dict[str, Any]:
+    """What the report page offers at its current step: lines, directions or stops."""
+    place = _place(request.GET)
+    context: dict[str, Any] = {
+        "place": place,
+        "place_params": f"&lat={place[0]:.5f}&lon={place[1]:.5f}" if place else "",
+    }
+    if route is None:
+        query = request.GET.get("q", "").strip()
+        user = request.user if request.user.is_authenticated else None
+        context |= {
+            "routes": lines_matching(query),
+            "query": query,
+            "recent": lines_by_ids(_recent_ids(request)) if not query else [],
+            "favourites": favourite_lines(user=user) if user and not query else [],
+            "nearby": lines_near(latitude=place[0], longitude=place[1]) if place else [],
+        }
+    elif direction is None:
+        context["patterns"] = RoutePattern.objects.filter(route=route)
+    elif stop is None:
+        stops = [rs.stop for rs in route_direction_stops(route_id=route.pk, direction_id=direction)]
+        context["stops"] = stops_by_distance(
+            stops, latitude=place and place[0], longitude=place and place[1]
+        )
+    if route is not None and direction is not None:
+        context["pattern"] = RoutePattern.objects.filter(
+            route=route, direction_id=direction
+        ).first()
+    return context
 
 
 def report(request: HttpRequest) -> HttpResponse:
@@ -149,14 +229,7 @@ def report(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Thank you: your report is counted."))
             url = reverse("density:line", args=[route.pk])
             response = redirect(f"{url}?direction={direction}&stop={stop.pk}")
-            response.set_cookie(
-                LAST_TRIP_COOKIE,
-                f"{route.pk}:{direction}:{stop.pk}",
-                max_age=int(DEVICE_TOKEN_AGE.total_seconds()),
-                httponly=True,
-                samesite="Lax",
-                secure=request.is_secure(),
-            )
+            _remember(response, request, route, f"{route.pk}:{direction}:{stop.pk}")
             if new_token:
                 response.set_signed_cookie(
                     DEVICE_COOKIE,
@@ -168,26 +241,35 @@ def report(request: HttpRequest) -> HttpResponse:
                     secure=request.is_secure(),
                 )
             return response
-    context: dict[str, Any] = {
+    context = {
         "route": route,
         "direction": direction,
         "stop": stop,
         "error": error,
         "levels": _levels(),
+        **_pick_context(request, route, direction, stop),
     }
-    if route is None:
-        context["routes"] = Route.objects.all()
-    elif direction is None:
-        context["patterns"] = RoutePattern.objects.filter(route=route)
-    elif stop is None:
-        context["stops"] = [
-            rs.stop for rs in route_direction_stops(route_id=route.pk, direction_id=direction)
-        ]
-    if route is not None and direction is not None:
-        context["pattern"] = RoutePattern.objects.filter(
-            route=route, direction_id=direction
-        ).first()
     return render(request, "density/report.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def favourite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep a line among the signed-in resident's favourites (or stop keeping it)."""
+    route = get_object_or_404(Route, pk=pk)
+    kept = services.favourite_line_set(
+        actor=Actor.from_request(request), route=route, favourite=request.POST.get("keep") == "1"
+    )
+    messages.success(
+        request,
+        (
+            _("Line %(line)s is among your favourite lines.")
+            if kept
+            else _("Line %(line)s is no longer among your favourite lines.")
+        )
+        % {"line": route.short_name or route.long_name},
+    )
+    return redirect("density:line", pk=route.pk)
 
 
 def line(request: HttpRequest, pk: int) -> HttpResponse:
@@ -200,6 +282,9 @@ def line(request: HttpRequest, pk: int) -> HttpResponse:
     direction = _int(request.GET.get("direction"))
     pattern = next((p for p in patterns if p.direction_id == direction), patterns[0])
     now = timezone.now()
+    leaving = _clock(request.GET.get("time", ""))
+    # "Leaving at" another time today: the departures around it, not around now.
+    at = timezone.make_aware(datetime.combine(timezone.localdate(now), leaving)) if leaving else now
     today, _slot = day_type_and_slot(now)
     day = request.GET.get("day", today)
     if day not in DayType.values:
@@ -217,7 +302,7 @@ def line(request: HttpRequest, pk: int) -> HttpResponse:
     chart = None
     if chosen is not None:
         nearest, departures = quieter_departures(
-            stop=chosen.stop, route_id=route.pk, direction_id=pattern.direction_id, at=now
+            stop=chosen.stop, route_id=route.pk, direction_id=pattern.direction_id, at=at
         )
         chart = bar_chart(
             [
@@ -242,6 +327,9 @@ def line(request: HttpRequest, pk: int) -> HttpResponse:
             "nearest": nearest,
             "departures": departures,
             "is_today": day == today,
+            "leaving": leaving,
+            "favourite": request.user.is_authenticated
+            and is_favourite(user=request.user, route=route),
         },
     )
 
@@ -289,8 +377,13 @@ def method(request: HttpRequest) -> HttpResponse:
             "exact_percent": round(100 * (accuracy.exact_share or 0)),
             "k": settings.CIVIC_DENSITY_K_ANONYMITY,
             "retention_days": settings.CIVIC_DENSITY_RAW_RETENTION_DAYS,
+            "weeks": weekly_accuracy(),
             "lines": [
-                (route, forecast_accuracy(since=week, route_id=route.pk))
+                (
+                    route,
+                    forecast_accuracy(since=week, route_id=route.pk),
+                    next(iter(weekly_accuracy(route_id=route.pk, weeks=1)), None),
+                )
                 for route in Route.objects.all()
             ]
             if request.user.is_staff

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -74,12 +75,24 @@ class UpdateInline(admin.TabularInline):
     model = Update
     extra = 0
     can_delete = False
-    fields = ("created_at", "is_public", "status_from", "status_to", "written")
+    fields = ("created_at", "by", "is_public", "status_from", "status_to", "written")
     readonly_fields = fields
 
     @admin.display(description=_("text"))
     def written(self, obj: Update) -> str:
         return obj.display_text
+
+    @admin.display(description=_("by"))
+    def by(self, obj: Update) -> str:
+        """A colleague by name; the resident who sent it as such (their name is personal data)."""
+        if obj.author is None:
+            return str(_("the system"))
+        if obj.author.is_staff:
+            return services.staff_name(obj.author)
+        return str(_("the report's sender"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Update]:
+        return super().get_queryset(request).select_related("author")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -506,7 +519,10 @@ class ReportAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         """The queue as it is filtered and searched in the list, as pins and a list of links."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:reports_report_map"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -5,8 +5,11 @@ import secrets
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from civic.addresses import AddressHit, address_nearest, addresses_search, normalise
 from civic.models import District
 from reports.attributes import MAX_ANSWER, answers_check, field_name
 from reports.models import PUBLIC_STATUSES, Category, Report, Status
@@ -53,6 +56,52 @@ class AnswerTextField(_Answer, forms.CharField):
     pass
 
 
+def question_fields(category: Category) -> dict[str, forms.Field]:
+    """A category's own questions as form fields named ``attribute[code]``."""
+    fields: dict[str, forms.Field] = {}
+    for question in category.localized_questions():
+        name = field_name(str(question.get("code")))
+        label = question["label"]
+        required = bool(question.get("required"))
+        if question.get("values"):
+            choices = [("", _("— choose —"))] + [
+                (str(v.get("key")), v["name"]) for v in question["values"]
+            ]
+            fields[name] = AnswerChoiceField(
+                label=label, choices=choices, required=required, help_text=question["help"]
+            )
+        else:
+            fields[name] = AnswerTextField(
+                label=label, required=required, max_length=MAX_ANSWER, help_text=question["help"]
+            )
+    return fields
+
+
+class QuestionsForm(forms.Form):
+    """The questions of a category that is not (yet) chosen, drawn under its radio: their ids
+    are the category's own (``q3-attribute[code]``), their inputs disabled, so only the chosen
+    category's answers are sent; the page's script enables them when it is chosen."""
+
+    def __init__(self, category: Category) -> None:
+        super().__init__(auto_id=f"q{category.pk}-%s")
+        self.fields.update(question_fields(category))
+        for field in self.fields.values():
+            field.disabled = True
+
+
+def address_pick_value(hit: AddressHit) -> str:
+    return f"{hit.lat:.6f},{hit.lon:.6f}|{hit.label}"
+
+
+def address_placed(text: str) -> AddressHit | None:
+    """The gazetteer's address for what was typed, when it names one without doubt: the only
+    match, or a match whose label starts with the words typed ("12 rue de la Paix")."""
+    hits = addresses_search(text, 2)
+    if len(hits) == 1 or (hits and normalise(hits[0].label).startswith(normalise(text))):
+        return hits[0]
+    return None
+
+
 class ReportForm(forms.Form):
     category = forms.TypedChoiceField(
         label=_("What is the problem?"),
@@ -81,10 +130,15 @@ class ReportForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     address = forms.CharField(
-        label=_("Address or description of the place"),
+        label=_("Address"),
         required=False,
         max_length=255,
-        help_text=_("Without a point on the map, the city will place it for you."),
+        help_text=_("A street and a number, or a description of the place."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    # The no-JavaScript results step: the addresses found for what was typed.
+    address_pick = forms.ChoiceField(
+        label=_("Addresses found"), required=False, widget=forms.RadioSelect
     )
     district = forms.ModelChoiceField(
         label=_("District"),
@@ -150,6 +204,71 @@ class ReportForm(forms.Form):
                 attrs={"accept": "image/jpeg", "hidden": True, "data-kiosk-camera": True}
             )
         self.question_fields = self._add_questions()
+        self.address_hits: list[AddressHit] | None = None
+        if self.is_bound and self.data.get("find_address"):
+            self.address_hits = addresses_search(str(self.data.get("address", ""))[:200], 10)
+        picks = self.address_hits or []
+        self.fields["address_pick"].choices = [  # type: ignore[attr-defined]
+            (address_pick_value(hit), hit.label) for hit in picks
+        ] + ([(self.data["address_pick"], "")] if self._sent_pick() else [])
+        self.placed_by: AddressHit | None = None
+        self.photo_position = False
+
+    @classmethod
+    def attempt(
+        cls,
+        post: Any,
+        *,
+        draft: str,
+        user: Any,
+        photos: list[Any],
+        gps: tuple[float, float] | None,
+        kiosk: bool = False,
+    ) -> ReportForm:
+        """The form of one sending: with no point and no address but a photo that knows where it
+        was taken, that place is offered (``photo_position``) and the sender checks it."""
+        data = post.copy()
+        data["draft"] = draft
+        data.pop("remove_photos", None)  # done (``draft_photos_update``): those are gone
+        offer = (
+            gps is not None
+            and not (data.get("lat") or data.get("lon") or data.get("address"))
+            and District.containing(*gps) is not None
+        )
+        if offer and gps is not None:
+            data["lat"], data["lon"] = f"{gps[0]:.6f}", f"{gps[1]:.6f}"
+        form = cls(data, user=user, draft_ids=tuple(photo.pk for photo in photos), kiosk=kiosk)
+        form.photo_position = offer
+        return form
+
+    def step(self, photo_errors: list[str]) -> tuple[str, int]:
+        """The page to show before sending, and its status, or ("", 200) when it can be sent:
+        the addresses found (no JavaScript), a photo's position to check, mistakes, the
+        category's questions (no JavaScript), reports already sent nearby."""
+        self.is_valid()
+        if self.address_hits is not None:
+            self._errors = ErrorDict()
+            return "address", 200
+        for error in photo_errors:
+            self.add_error("photos", error)
+        if self.photo_position:
+            return "photo_position", 200
+        if self.errors or self.category_object() is None:
+            return "errors", 400
+        if self.questions_pending:
+            return "questions", 200
+        if self.nearby:
+            self.data["nearby_seen"] = "True"  # type: ignore[index]  # a QueryDict copy
+            return "nearby", 200
+        return "", 200
+
+    @cached_property
+    def nearby(self) -> list[Report]:
+        category = self.category_object()
+        return self.nearby_reports(category) if category else []
+
+    def _sent_pick(self) -> bool:
+        return bool(self.is_bound and self.address_hits is None and self.data.get("address_pick"))
 
     def _add_questions(self) -> list[str]:
         """The chosen category's own questions, as fields named ``attribute[code]``."""
@@ -160,27 +279,41 @@ class ReportForm(forms.Form):
             else None
         )
         self.question_category = category
-        names = []
-        for question in category.localized_questions() if category else []:
-            name = field_name(str(question.get("code")))
-            label = question["label"]
-            required = bool(question.get("required"))
-            if question.get("values"):
-                choices = [("", _("— choose —"))] + [
-                    (str(v.get("key")), v["name"]) for v in question["values"]
-                ]
-                self.fields[name] = AnswerChoiceField(
-                    label=label, choices=choices, required=required, help_text=question["help"]
-                )
-            else:
-                self.fields[name] = AnswerTextField(
-                    label=label,
-                    required=required,
-                    max_length=MAX_ANSWER,
-                    help_text=question["help"],
-                )
-            names.append(name)
-        return names
+        fields = question_fields(category) if category else {}
+        self.fields.update(fields)
+        return list(fields)
+
+    @property
+    def questions_pending(self) -> bool:
+        """The chosen category asks questions the sender has not seen yet (without JavaScript
+        they appear once the category is sent: a second step, not an error)."""
+        return bool(
+            self.is_bound
+            and self.question_fields
+            and not any(name in self.data for name in self.question_fields)
+        )
+
+    def question_blocks(self) -> list[tuple[Category, list[Any], bool]]:
+        """(category, its question fields, shown) for every category that asks some: the
+        chosen one's are this form's (with their answers and errors), the others' disabled."""
+        blocks = []
+        for _group, categories in self.category_groups:
+            for category in categories:
+                if not category.questions:
+                    continue
+                if self.question_category and category.pk == self.question_category.pk:
+                    blocks.append((category, [self[n] for n in self.question_fields], True))
+                else:
+                    other = QuestionsForm(category)
+                    blocks.append((category, list(other), False))
+        return blocks
+
+    def near(self) -> AddressHit | None:
+        """The address under the point, for "near 12 rue …" under the map."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        if data.get("lat") is None or data.get("lon") is None:
+            return None
+        return address_nearest(data["lat"], data["lon"])
 
     def answers(self) -> dict[str, str]:
         """The answers as ``reports.attributes`` reads them (once the form is valid)."""
@@ -190,24 +323,46 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if self.question_category is not None:
+        if self.questions_pending:
+            for name in self.question_fields:
+                self.errors.pop(name, None)
+        elif self.question_category is not None:
             # The answers are checked by the parser the API and Open311 use, so the three
             # accept and refuse the same.
             for name, message in answers_check(self.data, self.question_category)[1].items():
                 if name in self.fields and not self.has_error(name):
                     self.add_error(name, message)
+        self._place(data)
         lat, lon = data.get("lat"), data.get("lon")
         if (lat is None) != (lon is None):
             self.add_error("lat", _("Give both the latitude and the longitude."))
-        elif lat is None and not (data.get("address") and data.get("district")):
+        elif lat is None and self.address_hits is None and not data.get("district"):
             self.add_error(
                 "address",
                 _(
-                    "Say where the problem is: set a point, or describe the place and pick "
-                    "a district."
+                    "Say where the problem is: find the address, set a point on the map, or "
+                    "describe the place and choose the district."
                 ),
             )
         return data
+
+    def _place(self, data: dict[str, Any]) -> None:
+        """An address picked from the results, or typed, puts the point there (the gazetteer
+        places it, not the city's staff)."""
+        pick = data.get("address_pick") or ""
+        position, _bar, label = pick.partition("|")
+        try:
+            lat, lon = (float(part) for part in position.split(","))
+            picked = label and -90 <= lat <= 90 and -180 <= lon <= 180
+        except ValueError:
+            picked = False
+        if picked:
+            data.update(lat=lat, lon=lon, address=label)
+            return
+        if data.get("lat") is None and data.get("address") and self.address_hits is None:
+            self.placed_by = address_placed(data["address"])
+            if self.placed_by is not None:
+                data.update(lat=self.placed_by.lat, lon=self.placed_by.lon)
 
     def nearby_reports(self, category: Category) -> list[Report]:
         """Public reports of this category near the point, offered once ("already reported?")."""

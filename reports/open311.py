@@ -389,7 +389,8 @@ def _date(value: str) -> datetime | None:
             parsed.astimezone(UTC) + timedelta(days=1)
     except (ValueError, OverflowError):
         return None
-    return parsed
+    # In UTC: PostgreSQL refuses offsets Python takes (up to ±23:59; its own stop near ±16h).
+    return parsed.astimezone(UTC) if parsed is not None else None
 
 
 def _list(request: Request) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from consent.registry import ExportFile, register
+from consent.registry import ExportFile, register, scrub
 
 if TYPE_CHECKING:
     from civic.actors import Actor
@@ -103,9 +103,21 @@ def export_reports(user: User) -> dict[str, Any]:
 def erase_reports(user: User, *, actor: Actor) -> dict[str, Any]:
     """Reports stay (the city answered them), unlinked from the person and without contact;
     the unblurred originals of their photos (private storage) are deleted."""
+    from consent.selectors import verified_emails
     from reports.models import AreaAlert, Photo, Report, Subscription, Support
 
     mine = reports_of(user)
+    identifiers = {*verified_emails(user), user.display_name or ""}
+    for name, phone in Report.objects.filter(mine).values_list("contact_name", "contact_phone"):
+        identifiers |= {name, phone}
+    # What the person wrote may name them ("reported by ..."): their identifiers go from it.
+    for report in Report.objects.filter(mine).only("pk", "description", "address"):
+        description, address = (
+            scrub(report.description, identifiers),
+            scrub(report.address, identifiers),
+        )
+        if (description, address) != (report.description, report.address):
+            Report.objects.filter(pk=report.pk).update(description=description, address=address)
     originals = 0
     for photo in Photo.objects.filter(report__in=Report.objects.filter(mine)).exclude(original=""):
         photo.original.delete(save=True)
@@ -125,6 +137,7 @@ def erase_reports(user: User, *, actor: Actor) -> dict[str, Any]:
             gettext("area alerts"),
             gettext("link between you and your reports"),
             gettext("contact details"),
+            gettext("your name, email and phone in what you wrote in your reports"),
             ngettext(
                 "%(count)d unblurred photo original",
                 "%(count)d unblurred photo originals",

@@ -10,11 +10,15 @@ from civic.registry import (
     ApiScope,
     HomeTile,
     KioskTile,
+    Link,
+    MandateScope,
     PeriodicTask,
     SeedStep,
     register_api_scope,
     register_home_tile,
     register_kiosk_tile,
+    register_link,
+    register_mandate_scope,
     register_periodic_task,
     register_seed_step,
 )
@@ -25,6 +29,8 @@ from reports.services.residents import AREA_DIGEST_EMAIL, FIXED_QUESTION_EMAIL
 from reports.services.triage import STATUS_EMAIL
 
 API_SCOPE = "reports"
+# What a mediator's mandate may allow here: filing and following reports in the resident's name.
+MANDATE_SCOPE = "reports"
 
 STAFF_PERMISSIONS = CITY_MAP | {
     "reports.view_report",
@@ -52,6 +58,44 @@ def register() -> None:
         },
     )
     register_role("department_agent", label=_("Department agent"), permissions=STAFF_PERMISSIONS)
+    # The categories residents choose from and where each one goes, district by district.
+    register_role(
+        "service_manager",
+        label=_("Service manager"),
+        permissions=CITY_MAP
+        | {
+            "reports.view_category",
+            "reports.add_category",
+            "reports.change_category",
+            "reports.view_routingrule",
+            "reports.add_routingrule",
+            "reports.change_routingrule",
+            "reports.delete_routingrule",
+        },
+    )
+    # The abuse list: senders whose reports are held back for review.
+    register_role(
+        "moderator",
+        label=_("Moderator"),
+        permissions={
+            "reports.view_abuser",
+            "reports.add_abuser",
+            "reports.change_abuser",
+            "reports.delete_abuser",
+        },
+    )
+    for order, (key, title, url_name) in enumerate(
+        (
+            ("reports-queue", _("Reports to triage"), "admin:reports_report_changelist"),
+            ("reports-map", _("Map of the queue"), "admin:reports_report_map"),
+            ("reports-dashboard", _("Reports dashboard"), "reports:dashboard"),
+        ),
+        start=10,
+    ):
+        register_link(
+            "staff",
+            Link(key, title, url_name, order=order, permission="reports.view_report"),
+        )
     register_api_scope(ApiScope(API_SCOPE, _("Reports (Open311 and the reports API)")))
     register_home_tile(
         HomeTile(
@@ -80,6 +124,16 @@ def register() -> None:
             url_name="reports:create",
             icon="reports/icons/report.svg",
             order=10,
+        )
+    )
+    register_mandate_scope(
+        MandateScope(
+            code=MANDATE_SCOPE,
+            label=_("Reports"),
+            description=_(
+                "report problems in public space in my name, and follow what becomes of them"
+            ),
+            order=30,
         )
     )
     register_seed_step(SeedStep(name="reports", run=seed_reports, order=200))

@@ -102,6 +102,15 @@ def reports_public_filtered(filters: dict[str, Any]) -> QuerySet[Report]:
 CLOSED_PUBLIC = [Status.FIXED, Status.CLOSED, Status.NOT_RESPONSIBLE, Status.DUPLICATE]
 
 
+def reports_of(user: Any) -> QuerySet[Report]:
+    """A resident's own reports, newest first (for those who follow them for the resident)."""
+    return (
+        Report.objects.filter(reporter=user)
+        .select_related("category")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def staff_reports(user: Any) -> QuerySet[Report]:
     """The reports a member of staff may see (their department's, or all for triagers)."""
     if not (user.is_staff and user.has_perm("reports.view_report")):

@@ -17,10 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civic.actors import Actor
-from civic.errors import CivicError, InvalidInput, NotFound
-from civic.models import District
+from civic.errors import CivicError, NotFound
 from civic.net import client_ip
-from civic.photos import photo_clean
 from consent.views import reason_required
 from reports import services
 from reports.forms import (
@@ -38,49 +36,6 @@ from reports.tiles import MAX_ZOOM, MIN_ZOOM, tile_geojson
 FILED_AT_KIOSK = "reports_filed_at_kiosk"
 
 
-def _keep_photos(
-    request: HttpRequest, draft: str
-) -> tuple[list[Photo], list[str], tuple[float, float] | None]:
-    """Clean and keep this attempt's uploads with the earlier ones: (photos, errors, the GPS
-    position one of the new photos carried, read before its metadata was dropped)."""
-    kept = services.draft_photos(draft)
-    remove = {int(pk) for pk in request.POST.getlist("remove_photos") if pk.isdigit()}
-    for photo in [p for p in kept if p.pk in remove]:
-        photo.original.delete(save=False)
-        photo.delete()
-    kept = [p for p in kept if p.pk not in remove]
-    errors: list[str] = []
-    position = None
-    for upload in request.FILES.getlist("photos"):
-        if len(kept) >= services.MAX_PHOTOS:
-            errors.append(_("Send at most 5 photos."))
-            break
-        try:
-            clean = photo_clean(upload, name=upload.name or "", size=upload.size)
-        except InvalidInput as exc:
-            errors.append(exc.message)
-            continue
-        position = position or clean.gps
-        kept.append(services.photo_store_draft(clean=clean, draft=draft, position=len(kept)))
-    return kept, errors, position
-
-
-def _photo_choices(form: ReportForm, photos: list[Photo]) -> None:
-    form.fields["remove_photos"].choices = [  # type: ignore[attr-defined]
-        (photo.pk, _("Photo %(n)s") % {"n": i + 1}) for i, photo in enumerate(photos)
-    ]
-
-
-def _offer_photo_position(data: Any, position: tuple[float, float] | None) -> bool:
-    """No point and no address, but the photo knows where it was taken: offer that place."""
-    if position is None or data.get("lat") or data.get("lon") or data.get("address"):
-        return False
-    if District.containing(*position) is None:
-        return False
-    data["lat"], data["lon"] = f"{position[0]:.6f}", f"{position[1]:.6f}"
-    return True
-
-
 def _rate_key(request: HttpRequest) -> str:
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
@@ -88,17 +43,21 @@ def _rate_key(request: HttpRequest) -> str:
 
 
 def _form_page(
-    request: HttpRequest, form: ReportForm, photos: list[Photo], *, status: int, **extra: Any
+    request: HttpRequest, form: ReportForm, photos: list[Photo], *, status: int, step: str = ""
 ) -> HttpResponse:
-    _photo_choices(form, photos)
-    context = {"form": form, "photos": photos, **extra}
+    context = {"form": form, "photos": photos, "step": step}
     return render(request, "reports/report_form.html", context, status=status)
+
+
+def _photo_uploads(request: HttpRequest) -> list[tuple[Any, str, int | None]]:
+    return [(upload, upload.name or "", upload.size) for upload in request.FILES.getlist("photos")]
 
 
 @require_http_methods(["GET", "POST"])
 def report_create(request: HttpRequest) -> HttpResponse:
     """The report form. A failed attempt keeps everything, photos included (server-side, under
-    the form's token); "already reported?" and a photo's position are offered on the way."""
+    the form's token); addresses found, a photo's position, the category's questions and
+    "already reported?" are offered on the way (``ReportForm.step``)."""
     draft = draft_token(request.POST.get("draft"))
     kiosk = getattr(request, "civic_terminal", None) is not None  # a public terminal
     if request.method != "POST":
@@ -107,29 +66,42 @@ def report_create(request: HttpRequest) -> HttpResponse:
     already = services.report_for_idempotency_key(f"web:{draft}")
     if already is not None:  # the same form sent twice (a double click, a reload)
         return redirect(already) if already.is_public else redirect("reports:create")
-    refusal = _refusal(request)
+    refusal = services.report_sending_refusal(
+        honeypot=request.POST.get("website", ""), rate_key=_rate_key(request)
+    )
     if refusal:  # before any photo is decoded: a robot or a flood costs no image work
-        form = ReportForm({**request.POST.dict(), "draft": draft}, user=request.user, kiosk=kiosk)
-        form.is_valid()
-        form.add_error(None, refusal[1])
-        return _form_page(request, form, services.draft_photos(draft), status=refusal[0])
-    photos, photo_errors, position = _keep_photos(request, draft)
-    data = request.POST.copy()
-    data["draft"] = draft
-    offered = _offer_photo_position(data, position)
-    form = ReportForm(data, user=request.user, kiosk=kiosk)
+        return _refused(request, draft, *refusal, kiosk=kiosk)
+    remove = {int(pk) for pk in request.POST.getlist("remove_photos") if pk.isdigit()}
+    kept = services.draft_photos_update(draft=draft, remove=remove, uploads=_photo_uploads(request))
+    form = ReportForm.attempt(
+        request.POST, draft=draft, user=request.user, photos=kept.photos, gps=kept.gps, kiosk=kiosk
+    )
+    step, status = form.step(kept.errors)
+    if step:
+        return _form_page(request, form, kept.photos, status=status, step=step)
+    return _report_send(request, form, kept.photos, draft)
+
+
+def _refused(
+    request: HttpRequest, draft: str, status: int, message: str, *, kiosk: bool
+) -> HttpResponse:
+    photos = services.draft_photos(draft)
+    form = ReportForm(
+        {**request.POST.dict(), "draft": draft},
+        user=request.user,
+        draft_ids=tuple(photo.pk for photo in photos),
+        kiosk=kiosk,
+    )
     form.is_valid()
-    for error in photo_errors:
-        form.add_error("photos", error)
-    category = form.category_object() if "category" in form.cleaned_data else None
-    if offered or form.errors or category is None:
-        return _form_page(
-            request, form, photos, status=200 if offered else 400, photo_position=offered
-        )
-    nearby = form.nearby_reports(category)
-    if nearby:
-        data["nearby_seen"] = "True"
-        return _form_page(request, form, photos, status=200, nearby=nearby)
+    form.add_error(None, message)
+    return _form_page(request, form, photos, status=status, step="errors")
+
+
+def _report_send(
+    request: HttpRequest, form: ReportForm, photos: list[Photo], draft: str
+) -> HttpResponse:
+    category = form.category_object()
+    assert category is not None  # ReportForm.step said the form is ready
     try:
         report = services.report_submit(
             actor=Actor.from_request(request), **form.submission(category), photos=photos,
@@ -137,24 +109,17 @@ def report_create(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
     except CivicError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return _form_page(request, form, photos, status=400)
+        return _form_page(request, form, photos, status=400, step="errors")
     services.report_rate_count(_rate_key(request))
-    if kiosk and report.is_public:
+    if getattr(request, "civic_terminal", None) is not None and report.is_public:
         # The report's public page then shows the terminal's receipt (a QR code, a print).
         request.session[FILED_AT_KIOSK] = [*request.session.get(FILED_AT_KIOSK, [])[-9:], report.pk]
-    if report.is_public:
         messages.success(request, _("Thank you: your report is published."))
         return redirect(report)
-    return render(request, "reports/report_sent.html", {"report": report})
-
-
-def _refusal(request: HttpRequest) -> tuple[int, str] | None:
-    """(status, message) when the sending is refused whatever the form says."""
-    if request.POST.get("website"):  # the honeypot, hidden from people
-        return 400, _("This report could not be sent.")
-    if services.report_rate_limited(_rate_key(request)):
-        return 429, _("You have sent many reports in the last hour: try again later.")
-    return None
+    # A reload sends the form again: its idempotency key leads to the report's page.
+    user = request.user
+    following = user.is_authenticated and report.subscriptions.filter(user=user).exists()
+    return render(request, "reports/report_sent.html", {"report": report, "following": following})
 
 
 def report_list(request: HttpRequest) -> HttpResponse:

@@ -3,12 +3,17 @@ alert rules and the alerts they open (stale sensors among them)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -26,20 +31,63 @@ from sensors.models import (
     DeviceHealth,
     IngestBatch,
     Quarantine,
+    Reading,
     ReadingPurge,
     Sensor,
 )
+from sensors.quantities import QUANTITIES
 
 
 def _staff(request: HttpRequest) -> Actor:
     return Actor(channel=Channel.STAFF, user=request.user)  # type: ignore[arg-type]
 
 
+# A sensor is silent when nothing came for three of its send intervals (two missed sends are
+# the network's), or for this long when it does not report its interval.
+SILENT_INTERVALS = 3
+SILENT_AFTER_DEFAULT = timedelta(minutes=30)
+
+
+def silent_after(interval_ms: int | None) -> timedelta:
+    if interval_ms:
+        return max(timedelta(milliseconds=interval_ms * SILENT_INTERVALS), timedelta(minutes=1))
+    return SILENT_AFTER_DEFAULT
+
+
+class SensorChangeList(ChangeList):
+    """The page's sensors, each with its latest value per quantity: one query for the page."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        sensors = list(self.result_list)
+        latest: dict[int, list[tuple[str, float, datetime]]] = {}
+        rows = (
+            Reading.objects.filter(sensor_id__in=[sensor.pk for sensor in sensors])
+            .order_by("sensor_id", "quantity", "-time")
+            .distinct("sensor_id", "quantity")
+            .values_list("sensor_id", "quantity", "value", "time")
+        )
+        for sensor_id, quantity, value, time in rows:
+            latest.setdefault(sensor_id, []).append((quantity, value, time))
+        for sensor in sensors:
+            sensor.latest_values = latest.get(sensor.pk, [])
+
+
 @admin.register(Sensor)
 class SensorAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     # The host and the exact position are personal (a resident's home): never in the list.
     personal_data_str_is_safe = True  # the name or device id
-    list_display = ("device_id", "name", "kind", "device_format", "district", "is_active")
+    list_display = (
+        "device_id",
+        "name",
+        "kind",
+        "district",
+        "last_seen",
+        "health",
+        "latest_values",
+        "is_active",
+    )
+    list_select_related = ("district",)
     list_filter = ("kind", "device_format", "district", "is_active")
     search_fields = ("device_id", "name")
     readonly_fields = ("created_at",)
@@ -58,6 +106,60 @@ class SensorAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     )
     raw_id_fields = ("owner",)
     actions = ["rotate_secret"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Sensor]:
+        newest = Reading.objects.filter(sensor=OuterRef("pk")).order_by("-time")
+        health = DeviceHealth.objects.filter(sensor=OuterRef("pk")).order_by("-received_at")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                last_reading=Subquery(newest.values("time")[:1]),
+                interval_ms=Subquery(health.values("interval_ms")[:1]),
+            )
+        )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return SensorChangeList
+
+    @admin.display(description=_("last seen"), ordering="last_reading")
+    def last_seen(self, obj: Sensor) -> str:
+        last = getattr(obj, "last_reading", None)
+        return date_format(timezone.localtime(last), "SHORT_DATETIME_FORMAT") if last else "—"
+
+    @admin.display(description=_("health"))
+    def health(self, obj: Sensor) -> str:
+        """Silent since its last reading when that is older than it should be."""
+        last = getattr(obj, "last_reading", None)
+        if not obj.is_active:
+            return str(_("switched off"))
+        if last is None:
+            return format_html('<strong class="sensor-silent">{}</strong>', _("never sent"))
+        if timezone.now() - last > silent_after(getattr(obj, "interval_ms", None)):
+            return format_html(
+                '<strong class="sensor-silent">{}</strong>',
+                _("silent since %(time)s")
+                % {"time": date_format(timezone.localtime(last), "SHORT_DATETIME_FORMAT")},
+            )
+        return str(_("sending"))
+
+    @admin.display(description=_("latest values"))
+    def latest_values(self, obj: Sensor) -> str:
+        values = getattr(obj, "latest_values", None)
+        if not values:
+            return "—"
+        return format_html_join(
+            ", ",
+            "{} {}\u00a0{}",
+            (
+                (
+                    QUANTITIES[quantity].label if quantity in QUANTITIES else quantity,
+                    number_format(value, decimal_pos=1),
+                    QUANTITIES[quantity].unit if quantity in QUANTITIES else "",
+                )
+                for quantity, value, _time in values
+            ),
+        )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:

@@ -244,12 +244,14 @@ def alert_report_open(alert: Alert) -> int | None:
         f"{rule.name}: {quantity_label(rule.quantity)} {alert.peak_value:g} "
         f"({rule.get_comparison_display().lower()} {rule.threshold:g}) — {sensor}"
     )
+    # The report is public (its page, Open311, the map): never a resident host's exact home.
+    latitude, longitude = sensor.public_position
     try:
         report = report_open_for_staff(
             actor=Actor.system(),
             service_code=rule.report_service_code,
-            lat=sensor.latitude,
-            lon=sensor.longitude,
+            lat=latitude,
+            lon=longitude,
             description=description,
         )
     except CivicError as exc:

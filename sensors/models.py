@@ -56,6 +56,13 @@ class Sensor(models.Model):
         related_name="hosted_sensors",
         help_text=_("Set for a sensor hosted by a resident: its public position is coarsened."),
     )
+    # Once hosted by a resident, always coarsened: the host leaving (or being erased) must not
+    # publish their home's exact position. Set by ``save`` whenever ``owner`` is.
+    home_hosted = models.BooleanField(
+        _("hosted at a resident's home (public position coarsened for good)"),
+        default=False,
+        editable=False,
+    )
     # TTN: field of decoded_payload -> quantity code, for fields not already named by their code.
     payload_map = models.JSONField(_("payload fields"), default=dict, blank=True)
     secret_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
@@ -70,6 +77,13 @@ class Sensor(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.device_id
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.owner_id is not None and not self.home_hosted:
+            self.home_hosted = True
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "home_hosted"}
+        super().save(*args, **kwargs)
 
     @staticmethod
     def hash_secret(secret: str) -> str:
@@ -92,8 +106,9 @@ class Sensor(models.Model):
 
     @property
     def public_position(self) -> tuple[float, float]:
-        """Where the public may see it: about 100 m off for a resident's home."""
-        if self.owner_id is not None:
+        """Where the public may see it (maps, open data, the reports its alerts open): about
+        100 m off for a sensor that is or was at a resident's home."""
+        if self.owner_id is not None or self.home_hosted:
             return round(self.latitude, 3), round(self.longitude, 3)
         return self.latitude, self.longitude
 

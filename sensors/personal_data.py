@@ -55,7 +55,12 @@ def erase_sensors(user: User, *, actor: Actor) -> dict[str, Any]:
     for sensor in Sensor.objects.select_for_update().filter(owner=user):
         latitude, longitude = sensor.public_position
         Sensor.objects.filter(pk=sensor.pk).update(
-            owner=None, latitude=latitude, longitude=longitude
+            # The name was the host's to choose (it may be theirs): the device id stays.
+            owner=None,
+            latitude=latitude,
+            longitude=longitude,
+            home_hosted=True,
+            name="",
         )
         deleted.append(f"host of sensor {sensor.device_id} and its exact position")
     kept = (

@@ -8,10 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from civic.registry import (
     ApiScope,
     HomeTile,
+    Link,
     PeriodicTask,
     SeedStep,
     register_api_scope,
     register_home_tile,
+    register_link,
     register_periodic_task,
     register_seed_step,
 )
@@ -46,7 +48,22 @@ def register() -> None:
             "sensors.view_aggregate",
             "sensors.view_aqiscale",
             "sensors.view_airqualityindex",
+            # The team's alert rules (thresholds, silent sensors) and the alerts they open.
+            "sensors.view_alertrule",
+            "sensors.add_alertrule",
+            "sensors.change_alertrule",
+            "sensors.view_alert",
         },
+    )
+    register_link(
+        "staff",
+        Link(
+            "sensors",
+            _("Sensors and their health"),
+            "admin:sensors_sensor_changelist",
+            order=40,
+            permission="sensors.view_sensor",
+        ),
     )
     register_api_scope(ApiScope(API_SCOPE, _("Sensors (readings from any sensor)")))
     register_purpose(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from civic.actors import Actor
 from civic.models import District
+from sensors.aqi import LEVEL_COLOURS
 from sensors.models import (
     Aggregate,
     AirQualityIndex,
@@ -19,6 +20,7 @@ from sensors.models import (
     Reading,
     Sensor,
 )
+from sensors.quantities import QUANTITIES
 
 
 def sensors_public() -> QuerySet[Sensor]:
@@ -90,6 +92,78 @@ def district_air_quality(
     return AirQualityIndex.objects.filter(scale=scale, district=district, hour__gte=since).order_by(
         "hour"
     )
+
+
+def level_colour(level: int | None) -> str:
+    return LEVEL_COLOURS[min(level, 6) - 1] if level else ""
+
+
+def sensor_map(*, now: datetime) -> dict[str, Any]:
+    """The public map: each sensor with its latest hourly values, coloured by its district's
+    index (at its public, coarsened position), and each district's latest index."""
+    scale = default_scale()
+    indexes = latest_air_quality(scale=scale, since=now - timedelta(hours=3)) if scale else {}
+    sensors = list(sensors_public())
+    latest = latest_hourly_values([sensor.pk for sensor in sensors], now=now)
+    rows, features = [], []
+    for sensor in sensors:
+        index = indexes.get(sensor.district_id or 0)
+        values = [
+            {
+                "label": str(QUANTITIES[code].label),
+                "value": figure["mean"],
+                "unit": QUANTITIES[code].unit,
+            }
+            for code, figure in sorted(latest.get(sensor.pk, {}).items())
+            if code in QUANTITIES
+        ]
+        latitude, longitude = sensor.public_position
+        rows.append({"sensor": sensor, "values": values, "index": index})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
+                "properties": {
+                    "name": str(sensor),
+                    "kind": sensor.get_kind_display(),
+                    "colour": level_colour(index.level if index else None) or "#1d4e89",
+                    "values": [f"{v['label']}: {v['value']} {v['unit']}" for v in values],
+                },
+            }
+        )
+    districts = [
+        {"district": district, "index": indexes.get(district.pk)}
+        for district in District.objects.order_by("name")
+    ]
+    return {
+        "rows": rows,
+        "districts": districts,
+        "scale": scale,
+        "bands": scale.bands if scale else [],
+        "geojson": {"type": "FeatureCollection", "features": features},
+    }
+
+
+def district_air(*, district: District, now: datetime) -> dict[str, Any]:
+    """A district's index over 24 hours, its PM2.5 hourly over 24 hours and daily over 7 days."""
+    scale = default_scale()
+    since = now - timedelta(hours=24)
+    indexes = (
+        list(district_air_quality(district=district, scale=scale, since=since)) if scale else []
+    )
+    hourly = aggregates_between(
+        period=Aggregate.Period.HOUR, since=since, until=now, district=district, quantity="pm25"
+    )
+    week = now - timedelta(days=7)
+    daily = aggregates_between(
+        period=Aggregate.Period.DAY, since=week, until=now, district=district, quantity="pm25"
+    )
+    return {
+        "scale": scale,
+        "indexes": indexes,
+        "hourly": sorted({a.start: a for a in hourly}.items()),
+        "daily": list(daily),
+    }
 
 
 def my_alert_subscriptions(*, actor: Actor) -> QuerySet[AlertSubscription]:

@@ -40,6 +40,15 @@ def phase_due(budget: Budget, *, now: datetime) -> str | None:
     return due
 
 
+def phase_next(budget: Budget) -> str | None:
+    """The phase after the current one; the optional supports phase only when it has a date."""
+    for phase in PHASE_ORDER[phase_index(budget.phase) + 1 :]:
+        if phase == Budget.Phase.SUPPORTS and budget.supports_starts is None:
+            continue
+        return phase
+    return None
+
+
 def rule_lock_check(budget: Budget, changes: dict[str, Any]) -> None:
     """Refuse a change of the voting rule or its limits once voting has opened."""
     if phase_index(budget.phase) < phase_index(Budget.Phase.VOTING):

@@ -4,7 +4,10 @@ invariants; callers import them from here (``from reports import services``)."""
 from __future__ import annotations
 
 from reports.services.photos import (  # noqa: F401
+    MAX_PHOTOS,
+    DraftPhotos,
     draft_photos,
+    draft_photos_update,
     photo_anonymise,
     photo_store_draft,
     photos_sweep,
@@ -26,13 +29,13 @@ from reports.services.residents import (  # noqa: F401
 )
 from reports.services.submission import (  # noqa: F401
     MAX_DESCRIPTION,
-    MAX_PHOTOS,
     idempotency_hash,
     report_confirm,
     report_for_idempotency_key,
     report_open_for_staff,
     report_rate_count,
     report_rate_limited,
+    report_sending_refusal,
     report_submit,
     route,
 )

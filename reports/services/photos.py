@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import IO
 
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 
+from civic.errors import InvalidInput
 from civic.outbox import task_send, task_send_on_commit
-from civic.photos import CleanPhoto, anonymise
+from civic.photos import CleanPhoto, DecodeBudget, anonymise, photo_clean
 from reports.models import (
     Photo,
     Report,
@@ -28,6 +32,47 @@ def draft_photos(draft: str) -> list[Photo]:
     if not draft:
         return []
     return list(Photo.objects.filter(draft=draft, report=None).order_by("position", "id"))
+
+
+MAX_PHOTOS = 5
+
+
+@dataclass
+class DraftPhotos:
+    """A form's photos after an attempt: those kept, what was refused, and the GPS position one
+    of the new photos carried (read before its metadata was dropped, offered to the sender)."""
+
+    photos: list[Photo]
+    errors: list[str] = field(default_factory=list)
+    gps: tuple[float, float] | None = None
+
+
+def draft_photos_update(
+    *, draft: str, remove: Collection[int], uploads: Iterable[tuple[IO[bytes], str, int | None]]
+) -> DraftPhotos:
+    """Drop the photos the sender ticked, then clean and keep the new ``(file, name, size)``
+    uploads with the earlier ones, at most ``MAX_PHOTOS``, within one request's decoding budget."""
+    result = DraftPhotos(photos=[])
+    for photo in draft_photos(draft):
+        if photo.pk in remove:
+            photo.original.delete(save=False)
+            photo.delete()
+        else:
+            result.photos.append(photo)
+    budget = DecodeBudget()
+    for upload, name, size in uploads:
+        if len(result.photos) >= MAX_PHOTOS:
+            result.errors.append(_("Send at most 5 photos."))
+            break
+        try:
+            clean = photo_clean(upload, name=name, size=size, budget=budget)
+        except InvalidInput as exc:
+            result.errors.append(exc.message)
+            continue
+        result.gps = result.gps or clean.gps
+        position = len(result.photos)
+        result.photos.append(photo_store_draft(clean=clean, draft=draft, position=position))
+    return result
 
 
 def photo_anonymise(*, photo_id: int) -> Photo | None:

@@ -30,11 +30,10 @@ from reports.models import (
     Status,
     Subscription,
 )
-from reports.services.photos import photos_attach
+from reports.services.photos import MAX_PHOTOS, photos_attach
 from reports.services.tokens import confirm_token, manage_token
 from reports.tiles import cell_of, tiles_invalidate
 
-MAX_PHOTOS = 5
 MAX_DESCRIPTION = 5000
 
 
@@ -273,6 +272,8 @@ def _published(report: Report) -> None:
             context={
                 "report": report,
                 "url": absolute_url(reverse("reports:manage", args=[manage_token(report)])),
+                "links_url": absolute_url(reverse("reports:manage_links")),
+                "days": settings.CIVIC_REPORTS_MANAGE_LINK_DAYS,
             },
             language=report.language,
         )
@@ -294,6 +295,17 @@ def report_confirm(*, actor: Actor, report: Report) -> Report:
 
 def _rate_cache_key(key: str) -> str:
     return f"reports:web:{key}"
+
+
+def report_sending_refusal(*, honeypot: str, rate_key: str) -> tuple[int, str] | None:
+    """(HTTP status, message) when a web sending is refused whatever the form says: a robot
+    filled the hidden field, or the sender used their hourly quota. Checked before any photo is
+    decoded, so a robot or a flood costs no image work."""
+    if honeypot:
+        return 400, _("This report could not be sent.")
+    if report_rate_limited(rate_key):
+        return 429, _("You have sent many reports in the last hour: try again later.")
+    return None
 
 
 def report_rate_limited(key: str) -> bool:

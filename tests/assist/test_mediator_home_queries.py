@@ -32,3 +32,36 @@ def test_it_lists_mandates_in_a_fixed_number_of_queries(
     with django_assert_num_queries(len(few.captured_queries)):
         page = mediator_client.get("/assist/").content.decode()
     assert all(person.display_name in page for person in residents + more)
+
+
+def test_it_lists_current_mandates_ending_soonest_first_and_finds_only_their_residents(
+    mediator_client: Client, make_mandate: Any, other_mediator: Any, other_organisation: Any
+) -> None:
+    from assist import services
+    from civic.actors import Actor, Channel
+
+    later = make_mandate(make_person("later@example.org", name="Lucie Tard"), days=183)
+    sooner = make_mandate(make_person("sooner@example.org", name="Sophie Tôt"), days=31)
+    from civic.models import User
+
+    stranger = User.objects.create_user(email=None, password=None, display_name="Lucie Ailleurs")
+    elsewhere = Actor(channel=Channel.MEDIATOR, user=other_mediator)
+    services.mandate_confirm_paper(
+        actor=elsewhere,
+        mandate=services.mandate_record(
+            actor=elsewhere,
+            organisation=other_organisation,
+            resident=stranger,
+            scopes=["consent"],
+            days=31,
+        ),
+    )
+
+    page = mediator_client.get("/assist/").content.decode()
+    assert page.index("Sophie Tôt") < page.index("Lucie Tard")
+    assert sooner.ends_at < later.ends_at
+
+    found = mediator_client.get("/assist/", {"q": "lucie"}).content.decode()
+    assert "Lucie Tard" in found
+    assert "Sophie Tôt" not in found
+    assert "Lucie Ailleurs" not in found  # another organisation's resident: never found here

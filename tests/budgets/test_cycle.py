@@ -31,7 +31,7 @@ def test_it_tells_residents_what_they_can_do_now_and_until_when(client: Any, bud
     assert "Jan. 15, 2027, 7:30 p.m." in page.text
     page = client.get(reverse("budgets:budget", args=[budget.pk]), HTTP_ACCEPT_LANGUAGE="fr")
     assert "15 janvier 2027 19:30" in page.text
-    assert "Proposer un projet pour la ville" in page.text
+    assert "Proposez un projet pour la ville ou votre quartier" in page.text
 
 
 def test_it_lists_budgets_with_their_phase(client: Any, budget: Any) -> None:
@@ -51,7 +51,7 @@ def test_it_moves_phases_by_their_dates_and_tells_followers(
     tasks.run()
     assert [m.to for m in mail.outbox] == [[resident.email]]
     assert "Budget 2027" in mail.outbox[0].subject
-    assert mail.outbox[0].subject == "Budget 2027: Instruction"  # in her language, French
+    assert mail.outbox[0].subject == "Budget 2027 : Instruction"  # in her language, French
 
 
 def test_it_opens_voting_with_the_reviewed_projects_and_closes_it_for_results(

@@ -62,7 +62,7 @@ def test_it_keeps_everything_entered_photos_included_when_the_form_is_refused(
     url = reverse("budgets:propose", args=[budget.pk])
     response = client.post(url, {**_form(title=""), "photos": [photo]})
     assert response.status_code == 400
-    assert "Give your proposal a title." in response.text
+    assert "Donnez un titre à votre proposition." in response.text  # her language
     assert "Des bacs et un composteur." in response.text
     kept = Photo.objects.get()
     assert kept.draft and kept.proposal is None
@@ -81,7 +81,7 @@ def test_it_refuses_a_fourth_photo(client: Any, resident: Any, budget: Any) -> N
         reverse("budgets:propose", args=[budget.pk]), {**_form(), "photos": photos}
     )
     assert response.status_code == 400
-    assert "Send at most 3 photos." in response.text
+    assert "Envoyez 3 photos au plus." in response.text
     assert Photo.objects.count() == 3 and not Proposal.objects.exists()
 
 

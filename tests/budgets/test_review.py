@@ -113,3 +113,30 @@ def test_it_refuses_to_change_the_voting_rule_in_the_admin_once_voting_opens(
     assert response.status_code == 200
     budget.refresh_from_db()
     assert budget.voting_rule == "knapsack"
+
+
+def test_it_reviews_only_proposals_with_enough_supports_when_there_is_a_threshold(
+    resident: Any, resident2: Any, budget_officer: Any, budget: Any
+) -> None:
+    Budget.objects.filter(pk=budget.pk).update(support_threshold=1)
+    budget.refresh_from_db()
+    backed = propose(budget, resident, title="Soutenue")
+    propose(budget, resident, title="Sans soutien")
+    support_add(actor=web(resident2), proposal=backed)
+    _in_review(budget)
+    proposal_review(actor=staff(budget_officer), proposal=backed, feasibility="feasible")
+    review_publish(actor=staff(budget_officer), budget=budget)  # the other is not pending
+    assert list(Project.objects.values_list("title", flat=True)) == ["Soutenue"]
+
+
+def test_it_moves_a_budget_to_its_next_phase_from_the_admin(
+    client: Any, budget_officer: Any, budget: Any
+) -> None:
+    client.force_login(budget_officer)
+    response = client.post(
+        reverse("admin:budgets_budget_changelist"),
+        {"action": "move_to_next_phase", "_selected_action": [budget.pk]},
+    )
+    assert response.status_code == 302
+    budget.refresh_from_db()
+    assert budget.phase == Budget.Phase.REVIEW

@@ -117,7 +117,7 @@ def test_it_promises_only_the_services_that_run(client: Client) -> None:
     page = client.get("/", headers={"accept-language": "en"}).content.decode()
     for tile in home_tiles():
         assert f'href="{reverse(tile.url_name)}"' in page
-    # Budgets declare no tile until residents can take part: the page says nothing of them.
-    assert "budget" not in page.lower()
+    # Budgets declare their tile now that residents can take part (propose, support, follow).
+    assert 'href="/budgets/"' in page
     # The reports map and list, one click from home (and in the menu).
     assert page.count(f'href="{reverse("reports:list")}"') >= 2

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -18,11 +20,23 @@ from civic.seed import DEPARTMENTS, DISTRICTS, PEOPLE
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def seeded(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, str]]:
+    """The demo city, seeded once for this module (seeding is slow) inside a transaction that
+    is rolled back after its last test; each test runs in a savepoint of its own on top."""
+    path = tmp_path_factory.mktemp("seed") / "demo-credentials.txt"
+    settings = override_settings(CIVIC_DEMO_CREDENTIALS_FILE=path)
+    with django_db_blocker.unblock(), settings, transaction.atomic():
+        output = seed()
+        yield path, output
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def credentials(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "demo-credentials.txt"
-    with override_settings(CIVIC_DEMO_CREDENTIALS_FILE=path):
-        yield path
+def credentials(seeded: tuple[Path, str]) -> Path:
+    return seeded[0]
 
 
 def seed() -> str:
@@ -47,8 +61,8 @@ def counts() -> tuple[int, ...]:
     )
 
 
-def test_it_builds_the_demo_city(credentials: Path) -> None:
-    output = seed()
+def test_it_builds_the_demo_city(seeded: tuple[Path, str]) -> None:
+    _path, output = seeded
     assert "The demo city is ready." in output
     assert District.objects.count() == len(DISTRICTS)
     assert Department.objects.count() == len(DEPARTMENTS)
@@ -68,7 +82,6 @@ def test_it_builds_the_demo_city(credentials: Path) -> None:
 
 
 def test_it_writes_the_accounts_to_a_private_file(client: Client, credentials: Path) -> None:
-    seed()
     written = accounts(credentials)
     assert set(written) >= {key for key, *_rest in PEOPLE}  # and other apps' accounts
     assert credentials.stat().st_mode & 0o077 == 0
@@ -80,7 +93,6 @@ def test_it_writes_the_accounts_to_a_private_file(client: Client, credentials: P
 
 
 def test_it_is_idempotent_and_keeps_the_passwords(credentials: Path) -> None:
-    seed()
     first = counts()
     passwords = accounts(credentials)
 
@@ -92,8 +104,11 @@ def test_it_is_idempotent_and_keeps_the_passwords(credentials: Path) -> None:
 
 
 @override_settings(PRODUCTION=True)
-def test_it_is_refused_in_production(credentials: Path) -> None:
-    with pytest.raises(CommandError, match="refused in production"):
+def test_it_is_refused_in_production(tmp_path: Path) -> None:
+    path = tmp_path / "demo-credentials.txt"
+    before = User.objects.count()
+    settings = override_settings(CIVIC_DEMO_CREDENTIALS_FILE=path)
+    with settings, pytest.raises(CommandError, match="refused in production"):
         seed()
-    assert not User.objects.exists()
-    assert not credentials.exists()
+    assert User.objects.count() == before
+    assert not path.exists()

@@ -74,6 +74,30 @@ def test_it_the_time_is_a_setting(client: Client, carlas_report: Report) -> None
     assert manage_page(client, carlas_report).status_code == 404
 
 
+def test_it_the_first_email_says_how_long_the_link_works_and_where_to_ask_again(
+    make_report: Any,
+    anonymous_category: Any,
+    tasks: Any,
+    run_on_commit: Any,
+    mailoutbox: Any,
+) -> None:
+    from reports.services import report_confirm
+
+    report = make_report(category=anonymous_category, contact_email=EMAIL, contact_name="Carla")
+    with run_on_commit():
+        report_confirm(actor=report_actor(), report=report)
+    tasks.run()
+    [message] = [m for m in mailoutbox if m.to == [EMAIL]]
+    assert "90 jours après la clôture" in message.body
+    assert "/reports/links/" in message.body
+
+
+def report_actor() -> Any:
+    from civic.actors import Actor, Channel
+
+    return Actor(channel=Channel.WEB)
+
+
 def ask(client: Client, email: str, **extra: Any) -> Any:
     return client.post("/reports/links/", {"email": email}, **extra)
 

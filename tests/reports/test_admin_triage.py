@@ -56,6 +56,7 @@ def test_it_assigns_a_report_to_a_colleague_who_is_told_and_the_timeline_says_so
     assert not update.is_public and update.author == triager
     page = client.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
     assert "Assigned to Colette Voirie." in page or "Attribué à Colette Voirie." in page
+    assert "Théo Triage" in page  # who did it, on the timeline
     assert "Colette Voirie" not in client.get(f"/reports/{report.pk}/").content.decode()
 
 
@@ -207,6 +208,8 @@ def test_it_shows_the_filtered_queue_on_a_map_and_as_a_list(
     assert f'href="/admin/reports/report/{lamp.pk}/change/"' in html  # the list, without JS
     assert f"/admin/reports/report/{other.pk}/change/" not in html
     assert 'id="queue-map-pins"' in html and "/static/reports/queue_map.js" in html
+    # A filter that does not exist (an old bookmark): the whole queue, not an error.
+    assert client.get("/admin/reports/report/map/", {"nothing": "1"}).status_code == 302
 
 
 def test_it_previews_blurred_photos_and_keeps_the_original_behind_the_reason_form(
@@ -240,3 +243,19 @@ def test_it_shows_the_answers_to_the_category_questions(
     client.force_login(triager)
     page = client.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
     assert "<dt>Injurieux ?</dt><dd>Oui</dd>" in page
+
+
+def test_it_picks_a_templates_text_in_the_authors_language_when_it_has_one(
+    resident: Any, resident2: Any, make_report: Any
+) -> None:
+    from reports.services import response_text
+
+    template = ResponseTemplate(title="Vu", text="Nous passons demain.")
+    french, english = make_report(resident), make_report(resident2)
+    assert response_text(template, english) == "Nous passons demain."  # one text: as written
+    # With per-language texts (text_fr, text_en: django-modeltranslation's fields), the
+    # author's language picks, the text as written when that language's is empty.
+    template.text_en = "We come tomorrow."  # type: ignore[attr-defined]
+    template.text_fr = ""  # type: ignore[attr-defined]
+    assert response_text(template, english) == "We come tomorrow."
+    assert response_text(template, french) == "Nous passons demain."

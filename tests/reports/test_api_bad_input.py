@@ -106,6 +106,8 @@ def test_it_answers_404_for_a_request_id_too_large_for_an_id(
         {"end_date": "0001-01-01T00:00:00Z"},
         {"start_date": "0001-01-01T00:00:00+14:00"},
         {"start_date": "9999-12-31T23:59:59-14:00"},
+        {"start_date": "0145-03-27T19:37:02-23:24"},
+        {"end_date": "2026-01-01T00:00:00+23:59"},
         {"service_code": "tag\x00"},
         {"status": "open\x00"},
     ],

@@ -48,12 +48,17 @@ def test_it_shows_the_name_in_the_active_language_with_french_as_fallback(
 def choice(category: Category, name: str, description: str) -> str:
     pk = category.pk
     return (
-        f'<div class="category-choice"><input type="radio" name="category" value="{pk}" '
-        f'id="id_category_{pk}" aria-describedby="id_category_{pk}_description">'
-        f'<label for="id_category_{pk}">{name}</label>'
-        f'<p class="help category-choice__description" id="id_category_{pk}_description">'
-        f"{description}</p></div>"
+        f'<div class="govuk-radios__item category-choice"><input class="govuk-radios__input" '
+        f'type="radio" name="category" value="{pk}" '
+        f'id="id_category_{pk}" aria-describedby="id_category_{pk}-hint">'
+        f'<label class="govuk-label govuk-radios__label" for="id_category_{pk}">{name}</label>'
+        f'<div class="govuk-hint govuk-radios__hint category-choice__description" '
+        f'id="id_category_{pk}-hint">{description}</div></div>'
     )
+
+
+def legend(group: str) -> str:
+    return f'<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{group}</legend>'
 
 
 def test_it_offers_each_category_with_its_description_in_the_page_language(
@@ -61,10 +66,10 @@ def test_it_offers_each_category_with_its_description_in_the_page_language(
 ) -> None:
     french = client.get("/reports/new/").content.decode()
     assertInHTML(choice(pothole, "Nid-de-poule", "Un trou dans la chaussée."), french)
-    assertInHTML("<legend>Voirie</legend>", french)
+    assertInHTML(legend("Voirie"), french)
     english = client.get("/reports/new/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assertInHTML(choice(pothole, "Pothole", "A hole in the road."), english)
-    assertInHTML("<legend>Roads</legend>", english)
+    assertInHTML(legend("Roads"), english)
     assert "Nid-de-poule" not in english and "Un trou dans la chaussée." not in english
 
 
@@ -74,8 +79,8 @@ def test_it_keeps_the_chosen_category_checked_after_a_failed_attempt(
     page = client.post("/reports/new/", {"category": pothole.pk, "description": ""})
     assert page.status_code == 400
     assertInHTML(
-        f'<input type="radio" name="category" value="{pothole.pk}" id="id_category_{pothole.pk}"'
-        f' aria-describedby="id_category_{pothole.pk}_description" checked>',
+        f'<input class="govuk-radios__input" type="radio" name="category" value="{pothole.pk}"'
+        f' id="id_category_{pothole.pk}" aria-describedby="id_category_{pothole.pk}-hint" checked>',
         page.content.decode(),
     )
 
@@ -99,7 +104,7 @@ def test_it_asks_the_category_questions_in_the_page_language(
         }
     ]
     pothole.save()
-    data = {"category": pothole.pk, "description": "Trou"}
+    data = {"category": pothole.pk, "description": "Trou", "attribute[depth]": ""}
     english = client.post("/reports/new/", data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "How deep?" in english and "In centimetres." in english
     assert "Shallow" in english and "Très profond" in english  # no English given: French

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from typing import Any
 
 import pytest
@@ -130,7 +132,9 @@ def test_it_files_a_form_sent_twice_once(
     first = client.post("/reports/new/", data)
     again = client.post("/reports/new/", data)
     assert Report.objects.count() == 1
-    assert first["Location"] == again["Location"] == f"/reports/{Report.objects.get().pk}/"
+    number = Report.objects.get().pk
+    assert f"n° {number}" in first.content.decode()  # the confirmation
+    assert again["Location"] == f"/reports/{number}/"  # a reload leads to the report
 
 
 def test_it_keeps_five_photos_and_refuses_a_sixth(
@@ -168,3 +172,42 @@ def test_it_the_feeds_stay_well_formed_whatever_a_stored_description_holds(
         assert response.status_code == 200, path
         ElementTree.fromstring(response.content)  # noqa: S314 - our own feed: well-formed
         assert b"Trouprofond" in response.content
+
+
+def png_16_bit(width: int, height: int) -> bytes:
+    """A 16-bit RGB PNG (Pillow writes none): small on disk, costly to decode."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = zlib.compress((b"\x00" + bytes(width * 6)) * height, 9)
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
+
+
+def test_it_decodes_a_bounded_number_of_large_photos_per_sending(
+    client: Client, districts: Any, category: Any
+) -> None:
+    # Issue #11: five 40-megapixel 16-bit PNGs kept a worker busy for 33 s. One is decoded; the
+    # others are refused before decoding, with words saying what to do.
+    data = png_16_bit(6660, 6000)
+    photos = [SimpleUploadedFile(f"p{i}.png", data, content_type="image/png") for i in range(5)]
+    response = client.post("/reports/new/", form(category, photos=photos))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert Photo.objects.count() == 1
+    assert page.count("envoyées en même temps") == 4 * 2  # in the summary and by the field
+
+
+def test_it_refuses_before_decoding_when_the_sender_is_rate_limited(
+    client: Client, districts: Any, category: Any, settings: Any
+) -> None:
+    settings.CIVIC_REPORTS_WEB_PER_HOUR = 0
+    data = png_16_bit(6660, 6000)
+    photos = [SimpleUploadedFile(f"p{i}.png", data, content_type="image/png") for i in range(5)]
+    response = client.post("/reports/new/", form(category, photos=photos))
+    assert response.status_code == 429
+    assert not Photo.objects.exists()

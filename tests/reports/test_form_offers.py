@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -45,7 +46,7 @@ def test_it_limits_reports_per_hour(
             "lat": INSIDE[0] + i * 0.01,
             "lon": INSIDE[1],
         }
-        assert client.post("/reports/new/", data).status_code == 302
+        assert client.post("/reports/new/", data).context["report"].description == f"Trou {i}"
     data["lat"] = INSIDE[0] + 0.005
     response = client.post("/reports/new/", data)
     assert response.status_code == 429
@@ -80,7 +81,16 @@ def test_it_asks_the_category_s_own_questions(
         "lon": INSIDE[1],
     }
     page = client.get("/reports/new/").content.decode()
-    assert "Injurieux ?" not in page
+    # Under the category's radio, hidden and disabled until it is chosen (report_form.js).
+    block = f'id="questions-{anonymous_category.pk}" data-category="{anonymous_category.pk}" hidden'
+    assert block in page
+    question = re.search(r'<select[^>]*id="q\d+-attribute\[offensive\]"[^>]*>', page)
+    assert question and "disabled" in question.group()
+    # Without JavaScript: the category first, then its questions (a step, not an error).
+    step = client.post("/reports/new/", data)
+    assert step.status_code == 200 and step.context["step"] == "questions"
+    assert 'id="id_attribute[offensive]" name="attribute[offensive]"' in step.content.decode()
+    assert not Report.objects.exists()
     response = client.post("/reports/new/", {**data, "attribute[offensive]": "peut-être"})
     assert response.status_code == 400
     assert "Injurieux ?" in response.content.decode()

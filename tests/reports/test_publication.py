@@ -33,8 +33,10 @@ def test_it_publishes_at_once_for_a_signed_in_resident(
     client.force_login(resident)
     response = post_form(client, category)
     report = Report.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == f"/reports/{report.pk}/"
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"n° {report.pk}" in page and f'href="/reports/{report.pk}/"' in page
+    assert "Ce qui se passe ensuite" in page
     assert report.status == Status.OPEN
     assert report.reporter == resident
     assert report.district == districts[0]
@@ -74,7 +76,7 @@ def test_it_waits_for_the_emailed_link_without_an_account(
 def test_it_publishes_an_anonymous_report_where_the_category_allows_it(
     client: Client, districts: Any, anonymous_category: Any
 ) -> None:
-    post_form(client, anonymous_category)
+    post_form(client, anonymous_category, **{"attribute[offensive]": ""})
     report = Report.objects.get()
     assert report.status == Status.OPEN
     assert report.reporter is None and report.contact_email == ""

@@ -43,7 +43,7 @@ def categories(department: Any) -> None:
 
 def shown_options(page: Page) -> list[str]:
     """The names of the category radios a resident can see."""
-    return page.locator("#id_category").evaluate(
+    return page.locator("#id_category_0").evaluate(
         "box => [...box.querySelectorAll('.category-choice label')]"
         ".filter(label => label.checkVisibility()).map(label => label.textContent.trim())"
     )

@@ -31,10 +31,26 @@
     map.attributionControl.setPrefix(false);
     var marker = L.marker(start, { draggable: Boolean(latInput), keyboard: Boolean(latInput) }).addTo(map);
     if (!latInput) { return; }
+    // "Near 12 rue …" under the map: the gazetteer's address closest to the pin.
+    var near = document.getElementById("report-near");
+    var asked = null;
+    function nearest(latlng) {
+      if (!near || !near.dataset.url) { return; }
+      if (asked) { asked.abort(); }
+      asked = new AbortController();
+      var query = new URLSearchParams({ lat: latlng.lat.toFixed(6), lon: latlng.lng.toFixed(6) });
+      fetch(near.dataset.url + "?" + query, { signal: asked.signal })
+        .then(function (response) { return response.json(); })
+        .then(function (body) {
+          near.textContent = body.result ? near.dataset.template.replace("{address}", body.result.label) : "";
+        })
+        .catch(function () { /* superseded by a newer pin, or offline */ });
+    }
     function place(latlng) {
       marker.setLatLng(latlng);
       latInput.value = latlng.lat.toFixed(6);
       lonInput.value = latlng.lng.toFixed(6);
+      nearest(latlng);
     }
     marker.on("dragend", function () { place(marker.getLatLng()); });
     // Typed coordinates move the pin too.
@@ -44,6 +60,7 @@
       if (latInput.value && lonInput.value && isFinite(lat) && isFinite(lon)) {
         marker.setLatLng([lat, lon]);
         map.panTo([lat, lon]);
+        nearest(L.latLng(lat, lon));
       }
     }
     latInput.addEventListener("change", typed);
