@@ -36,8 +36,9 @@ from civic.actors import Actor, Channel
 from civic.errors import Conflict, InvalidInput, NotAllowed
 from civic.models import District, User
 
-# No 0/O, 1/I/L, 8/B or 5/S: a code read aloud or copied from paper cannot be mistaken.
-CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY2345679"
+# No 0/O, 1/I/L, 8/B, 5/S or Z (read as 2): a code read aloud or copied from paper cannot be
+# mistaken. 26 signs, 16 of them: about 75 bits, checked against a hash, single use.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
 CODE_LENGTH = 16
 
 

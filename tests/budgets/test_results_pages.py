@@ -123,3 +123,17 @@ def test_it_hides_turnout_of_groups_too_small_to_be_anonymous(client: Any, resid
 
     assert "50 %" in text  # Nord, and the 25 to 34: 3 of 6
     assert text.count("fewer than 5: not shown") == 2  # no district, and 65 and over
+
+
+def test_it_counts_once_then_serves_the_results_in_a_fixed_number_of_queries(
+    client: Any, resident: Any, resident2: Any, django_assert_max_num_queries: Any
+) -> None:
+    o = open_budget(counting_rule="mes")
+    _vote(o, resident, o.parc, o.ecole)
+    _vote(o, resident2, o.rue)
+    voting_close(actor=Actor.system(), budget=o.budget)
+    url = reverse("budgets:results", args=[o.budget.pk])
+    client.get(url)  # counted here, and cached
+
+    with django_assert_max_num_queries(25):
+        assert client.get(url).status_code == 200
