@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from budgets import services
@@ -155,7 +156,7 @@ class ProposalAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "description"]
     readonly_fields = [
         "budget", "title", "description", "district", "latitude", "longitude",
-        "estimated_cost", "created_at", "project",
+        "estimated_cost", "created_at", "project", "public_photos",
     ]  # fmt: skip
     fields = [*readonly_fields, "feasibility", "explanation", "final_cost", "merged_into"]
     raw_id_fields = ["merged_into"]
@@ -166,6 +167,18 @@ class ProposalAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("supports"), ordering="support_count")
     def supports(self, obj: Proposal) -> int:
         return obj.support_count  # type: ignore[attr-defined]
+
+    @admin.display(description=_("photos (once blurred)"))
+    def public_photos(self, obj: Proposal) -> str:
+        photos = [photo for photo in obj.photos.all() if photo.is_public]
+        if not photos:
+            return "—"
+        return format_html_join(
+            " ",
+            '<a href="{}"><img src="{}" alt="{}" width="120"></a>',
+            ((p.image.url, p.thumbnail.url or p.image.url, _("Photo %(id)s") % {"id": p.pk})
+             for p in photos),
+        )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # residents propose, on the site

@@ -14,7 +14,7 @@ from django.urls import reverse
 from budgets.models import Budget, Project, Support
 from budgets.services import proposal_merge, proposal_review, review_publish, support_add
 from civic.errors import InvalidInput, NotAllowed
-from tests.budgets._cycle import budget_fixture, propose, staff, web  # noqa: F401
+from tests.budgets._cycle import budget_fixture, budgets_media_fixture, propose, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +140,27 @@ def test_it_moves_a_budget_to_its_next_phase_from_the_admin(
     assert response.status_code == 302
     budget.refresh_from_db()
     assert budget.phase == Budget.Phase.REVIEW
+
+
+@pytest.mark.usefixtures("budgets_media")
+def test_it_shows_the_officer_a_proposal_s_photos_once_blurred(
+    client: Any, resident: Any, budget_officer: Any, budget: Any, tasks: Any, run_on_commit: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from budgets.models import Photo
+    from budgets.services.photos import photo_store_draft
+    from civic.photos import photo_clean
+    from tests.budgets._cycle import jpeg_with_gps
+
+    upload = SimpleUploadedFile("p.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    clean = photo_clean(upload, name="p.jpg", size=upload.size)
+    with run_on_commit():
+        proposal = propose(
+            budget, resident, photos=[photo_store_draft(clean=clean, draft="d" * 24)]
+        )
+    client.force_login(budget_officer)
+    url = reverse("admin:budgets_proposal_change", args=[proposal.pk])
+    assert client.get(url).status_code == 200 and not Photo.objects.get().is_public
+    tasks.run()
+    assert Photo.objects.get().thumbnail.url in client.get(url).text
