@@ -50,6 +50,17 @@ def _fresh_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request through LocaleMiddleware leaves its language active in the test's thread: each
+    test starts from the site's default, so none depends on the one before."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def registries() -> Iterator[None]:
     """What a test registers in the core's registries vanishes after it; the apps' entries stay."""

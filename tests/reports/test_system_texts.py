@@ -198,5 +198,5 @@ def test_it_asks_for_the_reason_to_open_an_unblurred_photo_in_the_staff_members_
     triager.save()
     assert "photo non floutée d&#x27;un signalement" in client.get(url).content.decode()
     client.post(url, {"consent_access_reason": "Vérifier la plaque"})
-    (entry,) = AccessLog.objects.filter(why="Vérifier la plaque")
+    (entry,) = AccessLog.objects.filter(reason__text="Vérifier la plaque")
     assert entry.what == "photo non floutée d'un signalement"  # stored in the city's language
