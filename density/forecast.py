@@ -32,7 +32,8 @@ How a cell's level is computed
        level is learned every night by comparing counters with the reports made at the same
        stops and times (or, until there are enough of those, from the vehicle's capacity: empty
        is "low", full is "maximum"). A counter reading weighs as much as three reports, less
-       when the sensors service knows the counter to be unreliable.
+       when the counter's calibrated levels disagree with what passengers report at the same
+       stop and time (its reliability, learned nightly: ``counter_reliability``).
     4. Neighbours fill the gaps. A stop and time with few reports borrows from the two stops
        before and after it on the line and from the three quarters of an hour before and after,
        the closer the more. Its own data takes over as it accumulates: together, the neighbours

@@ -59,6 +59,12 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
+def cell_array(cells: Sequence[int]) -> str:
+    """Cells as one PostgreSQL array literal (``%s::bigint[]``): psycopg would otherwise dump a
+    hundred thousand integers one by one, which costs more than the query."""
+    return "{" + ",".join(map(str, cells)) + "}"
+
+
 def delete_cells(
     model: type[CellStatistic] | type[Forecast],
     cells: Sequence[int] | None,
@@ -72,8 +78,8 @@ def delete_cells(
         scope.delete()
     elif connection.vendor == "postgresql":
         # An array parameter: an IN list of a hundred thousand cells costs more to build.
-        sql = f"DELETE FROM {model._meta.db_table} WHERE cell = ANY(%s)"  # noqa: S608
-        params: list[Any] = [list(cells)]
+        sql = f"DELETE FROM {model._meta.db_table} WHERE cell = ANY(%s::bigint[])"  # noqa: S608
+        params: list[Any] = [cell_array(cells)]
         if archived is not None:
             sql += " AND archived = %s"
             params.append(archived)
@@ -110,8 +116,8 @@ def report_rows(*, cells: Sequence[int] | None = None, before: datetime | None =
             for part in chunks(cells, 50_000) if cells is not None else [None]:
                 clauses, args = list(where), list(params)
                 if part is not None:
-                    clauses.append("cell = ANY(%s)")
-                    args.append(list(part))
+                    clauses.append("cell = ANY(%s::bigint[])")
+                    args.append(cell_array(part))
                 cursor.execute(sql + (" WHERE " + " AND ".join(clauses) if clauses else ""), args)
                 rows += cursor.fetchall()
         return rows
@@ -235,7 +241,7 @@ def statistics(
             if cells is None:
                 cursor.execute(sql, [archived])
             else:
-                cursor.execute(sql + " AND cell = ANY(%s)", [archived, list(cells)])
+                cursor.execute(sql + " AND cell = ANY(%s::bigint[])", [archived, cell_array(cells)])
             rows = cursor.fetchall()
     else:
         for part in chunks(cells) if cells is not None else [None]:

@@ -466,7 +466,14 @@ def forecast_rebuild(*, full: bool = False, recalibrate: bool = False) -> Rebuil
     """
     started = timezone.now()
     clock = time.perf_counter()
+    outermost = connection.get_autocommit()  # not inside a caller's transaction
     with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # Derived data, written with its run row in one transaction: a crash right after the
+            # commit loses both, and the next run redoes the work. So the commit need not wait
+            # for the write-ahead log to reach the disk (seconds after a big rebuild).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         last = ForecastRun.objects.select_for_update().first()
         full = full or last is None
         net = EngineNetwork()

@@ -191,3 +191,29 @@ def test_it_never_scrolls_sideways_at_320_pixels(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= NARROW["width"], f"{path} is {width} px wide"
         assert_accessible(page)
+
+
+def test_it_finds_the_lines_near_the_passenger_with_the_browsers_location(
+    browser: Browser, live_server: Any, tram: Route
+) -> None:
+    expo = stop("EXPO")
+    context = browser.new_context(
+        locale="en-GB",
+        viewport=PHONE,
+        geolocation={"latitude": expo.latitude or 0.0, "longitude": expo.longitude or 0.0},
+        permissions=["geolocation"],
+    )
+    context.add_cookies([{"name": "civic_language", "value": "en", "url": live_server.url}])
+    page = context.new_page()
+    page.goto(live_server.url + "/density/report/")
+
+    page.get_by_text("Lines near me").click()
+    page.get_by_role("button", name="Use my location").click()
+
+    expect(page.get_by_role("heading", name="Lines near you")).to_be_visible()
+    expect(page.get_by_text("Parc des Expositions, 0 m")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="T1 - Pont de Loire - Parc des Expositions").first.click()
+    page.locator("ul.density-choices a").first.click()
+    # Stops nearest first: the terminus the passenger stands at comes first.
+    expect(page.locator("ul.density-choices li").first).to_contain_text("Parc des Expositions")
