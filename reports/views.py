@@ -238,8 +238,8 @@ def report_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def report_manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
         report = services.report_for_token(token, manage=True)
-    except CivicError as exc:
-        raise Http404 from exc
+    except CivicError:  # expired (or never valid): say where to ask for fresh links
+        return render(request, "reports/manage_link_expired.html", status=404)
     if not report.is_public:
         raise Http404
     return render(request, "reports/report_manage.html", {"report": report, "token": token})

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,9 @@ def seeded(
     tasks: Any,
 ) -> dict[str, Any]:
     """Zoe, on every channel: by email before signing up, on the web, through a partner app, at
-    a kiosk, through a mediator; a home sensor and its alerts, a budget, staff looking at her."""
+    a kiosk, through a mediator; a home sensor and its alerts, budgets (a proposal with a photo,
+    a support, a followed budget, a ballot), favourite lines, staff looking at her."""
     from assist import services as assist
-    from budgets.models import Budget, Voter
     from civic.models import OutboxEmail
     from reports.models import Category, Report, Status
     from reports.services import area_alert_create, report_submit
@@ -148,8 +149,9 @@ def seeded(
         name=f"Capteur de {NAME}",
     )
     AlertSubscription.objects.create(user=zoe, district=districts[0])
-    budget = Budget.objects.create(title="Budget 2027")
-    Voter.objects.create(budget=budget, user=zoe)
+    _budgets(zoe, districts=districts, staff=dpo)
+    tasks.run()  # her proposal's photo, blurred and published
+    _favourite_line(zoe)
 
     staff = Actor(channel=Channel.STAFF, user=dpo)
     AccessLog.record(
@@ -173,6 +175,66 @@ def seeded(
         "sensor": sensor.device_id,
         "mandate": mandate.pk,
     }
+
+
+def _budgets(zoe: Any, *, districts: Any, staff: Any) -> None:
+    """A proposal with a photo, her support for it, the budget followed; a ballot in another."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from budgets.models import Budget, Heading, Project, Voter
+    from budgets.services import budget_follow, proposal_submit, support_add
+    from budgets.services.photos import photo_store_draft
+    from budgets.services.voting import ballot_cast
+    from civic.photos import photo_clean
+    from tests.budgets._cycle import jpeg_with_gps
+
+    web = Actor(channel=Channel.WEB, user=zoe)
+    proposing = Budget.objects.create(title="Budget 2027", phase=Budget.Phase.PROPOSALS)
+    upload = SimpleUploadedFile("p.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    photo = photo_store_draft(
+        clean=photo_clean(upload, name="p.jpg", size=upload.size), draft="z" * 24
+    )
+    with on_commit():
+        proposal = proposal_submit(
+            actor=web,
+            budget=proposing,
+            title=f"Des bancs, par {NAME}",
+            description=f"Écrivez-moi : {EMAIL}, {PHONE}",
+            estimated_cost=Decimal("5000"),
+            district=districts[0],
+            photos=[photo],
+        )
+    support_add(actor=web, proposal=proposal)
+    budget_follow(actor=web, budget=proposing, follow=True)
+
+    voting = Budget.objects.create(title="Budget 2026", phase=Budget.Phase.VOTING)
+    city = Heading.objects.create(budget=voting, name="Toute la ville", amount=100_000)
+    parc = Project.objects.create(heading=city, pabulib_id="1", title="Parc", cost=60_000)
+    voter = Voter.objects.create(
+        budget=voting,
+        user=zoe,
+        district=districts[0],
+        birth_year=1990,
+        verified_how=Voter.Verification.IN_PERSON,
+        verified_at=timezone.now(),
+        verified_by=staff,
+    )
+    ballot_cast(actor=web, voter=voter, heading=city, project_ids=[parc.pk])
+
+
+def _favourite_line(zoe: Any) -> None:
+    from density.models import Agency, Feed, Route
+    from density.services import favourite_line_set
+
+    feed = Feed.objects.create(code="fil-bleu", name="Fil Bleu")
+    agency = Agency.objects.create(
+        feed=feed, name="Fil Bleu", url="https://example.org", timezone="Europe/Paris"
+    )
+    route = Route.objects.create(
+        feed=feed, gtfs_id="T1", agency=agency, short_name="T1", long_name="Tram", route_type=0
+    )
+    favourite_line_set(actor=Actor(channel=Channel.WEB, user=zoe), route=route, favourite=True)
 
 
 def _database_hits() -> dict[tuple[str, str], int]:
@@ -222,13 +284,21 @@ def _file_hits() -> list[str]:
 
 
 def test_it_leaves_nothing_of_the_person_after_erasure(seeded: dict[str, Any]) -> None:
+    from budgets.models import Ballot, Photo, Proposal
     from consent.services import account_erase
 
     before = _database_hits()
     assert ("reports_report", "contact_email") in before  # the walk does find her
+    assert ("budgets_proposal", "description") in before
+    photos = [f for photo in Photo.objects.all() for f in (photo.original, photo.image) if f]
+    assert len(photos) == 2 and all(f.storage.exists(f.name) for f in photos)
     assert _file_hits()  # her export archive
 
     receipt = account_erase(actor=Actor(channel=Channel.WEB, user=seeded["zoe"]))
+
+    assert not Proposal.objects.exists() and not Photo.objects.exists()
+    assert Ballot.objects.count() == 1  # counted, and linked to nobody
+    assert not any(f.storage.exists(f.name) for f in photos)
 
     left = {place: count for place, count in _database_hits().items() if place not in KEPT}
     assert left == {}
@@ -255,6 +325,11 @@ def test_it_exports_everything_the_person_has_on_every_channel(
     assert [s["device_id"] for s in data["sensors"]["hosted_sensors"]] == [seeded["sensor"]]
     assert data["sensors"]["alert_subscriptions"]
     assert [m["id"] for m in data["assist"]["mandates"]] == [seeded["mandate"]]
-    assert data["budgets"]["budgets"] == [{"budget": "Budget 2027", "has_voted": False}]
+    budgets = data["budgets"]
+    assert [(b["budget"], b["has_voted"]) for b in budgets["budgets"]] == [("Budget 2026", True)]
+    assert [p["title"] for p in budgets["proposals"]] == [f"Des bancs, par {NAME}"]
+    assert budgets["supports"] == [{"budget": "Budget 2027", "proposal": f"Des bancs, par {NAME}"}]
+    assert budgets["following"] == ["Budget 2027"]
+    assert [f["line"] for f in data["density"]["favourite_lines"]] == ["T1 - Tram"]
     assert data["consent"]["consents"] and data["consent"]["accesses"]
     assert data["civic"]["account"]["email"] == EMAIL

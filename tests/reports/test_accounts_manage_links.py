@@ -59,6 +59,21 @@ def test_it_the_manage_link_works_until_its_time_after_closing(
     assert response.status_code in (403, 404)
 
 
+def test_it_an_expired_manage_link_says_where_to_ask_for_fresh_ones(
+    client: Client, carlas_report: Report
+) -> None:
+    closed(carlas_report, KEPT + timedelta(hours=1))
+    response = manage_page(client, carlas_report)
+    page = response.content.decode()
+
+    assert response.status_code == 404
+    assert "Ce lien ne fonctionne plus" in page
+    assert 'href="/reports/links/"' in page
+    assert "Carla" not in page
+    asked = client.get("/reports/links/")
+    assert asked.status_code == 200
+
+
 def test_it_a_fixed_report_counts_from_the_day_it_was_fixed(
     client: Client, carlas_report: Report
 ) -> None:

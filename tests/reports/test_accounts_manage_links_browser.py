@@ -32,3 +32,15 @@ def test_it_asks_for_the_links_again_accessibly_on_a_phone(page: Page, live_serv
     expect(page.get_by_role("heading", name="Consultez vos courriels")).to_be_visible()
     assert_accessible(page)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_it_a_dead_manage_link_leads_to_fresh_links_accessibly(
+    page: Page, live_server: Any
+) -> None:
+    page.goto(live_server.url + "/reports/manage/not-a-real-token/")
+    expect(page.get_by_role("heading", name="Ce lien ne fonctionne plus")).to_be_visible()
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+    page.get_by_role("link", name="Demander de nouveaux liens").click()
+    expect(page).to_have_url(live_server.url + "/reports/links/")
