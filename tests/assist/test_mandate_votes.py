@@ -39,7 +39,7 @@ def test_it_lets_a_mediator_check_and_vote_for_the_resident(
     logged = AccessLog.objects.count()
 
     assert (
-        "Record the check"
+        "Enregistrer la vérification"  # the site speaks French first
         in mediator_client.get(
             f"/assist/mandates/{mandate.pk}/vote/{o.budget.pk}/"
         ).content.decode()
