@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assist.models import Organisation
+from civic.models import District
 from civic.registry import mandate_scopes
 
 DURATIONS = [
@@ -133,4 +134,21 @@ class KioskCodeRequestForm(forms.Form):
     email = forms.EmailField(
         label=_("Your email address"),
         error_messages={"required": _("Type your email address.")},
+    )
+
+
+class VoterCheckForm(forms.Form):
+    """What a mediator checks before voting for a resident: their year of birth and district."""
+
+    birth_year = forms.IntegerField(
+        label=_("Year of birth"),
+        help_text=_("As on their identity document."),
+        min_value=1900,
+        max_value=2100,
+    )
+    district = forms.ModelChoiceField(
+        label=_("District where they live"),
+        queryset=District.objects.order_by("name"),
+        required=False,
+        empty_label=_("Not in a district"),
     )

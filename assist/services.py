@@ -672,6 +672,7 @@ def mandate_view_record(*, actor: Actor, mandate: Mandate) -> Mandate:
         EXPORT_SCOPE: _("data exports"),
         "reports": _("reports"),
         "report-alerts": _("area alerts"),
+        "budget-vote": _("budget votes"),
     }
     with translation.override(settings.LANGUAGE_CODE):
         what = _("your page viewed by a mediator: %(shown)s") % {
@@ -914,3 +915,52 @@ def area_alert_on_behalf(
             what = _("an area alert started for you by a mediator")
     AccessLog.record(actor=acting, subject=_subject(mandate.resident), what=what, obj=mandate)
     return done
+
+
+# --- A participatory budget vote for the resident (the budgets app declares the scope) ---------
+
+
+@transaction.atomic
+def budget_voter_verify_on_behalf(
+    *, actor: Actor, mandate: Mandate, budget: Any, birth_year: int, district: Any
+) -> Any:
+    """Check the resident may vote in ``budget`` (year of birth, district), as their mediator."""
+    from budgets.models import Voter
+    from budgets.registrations import VOTE_SCOPE
+    from budgets.services.voting import voter_verify
+
+    mandate, acting = _acting(actor=actor, mandate=mandate, scope=VOTE_SCOPE)
+    voter = voter_verify(
+        actor=acting,
+        budget=budget,
+        user=mandate.resident,
+        birth_year=birth_year,
+        district=district,
+        how=Voter.Verification.MEDIATOR,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        what = _("your right to vote in %(budget)s checked by a mediator") % {
+            "budget": budget.title
+        }
+    AccessLog.record(actor=acting, subject=_subject(mandate.resident), what=what, obj=mandate)
+    return voter
+
+
+@transaction.atomic
+def budget_ballot_cast_on_behalf(
+    *, actor: Actor, mandate: Mandate, heading: Any, project_ids: Iterable[int]
+) -> Any:
+    """Cast, or change, the resident's ballot in ``heading`` (channel "mediator"); logged."""
+    from budgets.registrations import VOTE_SCOPE
+    from budgets.selectors import voter_of
+    from budgets.services.voting import ballot_cast
+
+    mandate, acting = _acting(actor=actor, mandate=mandate, scope=VOTE_SCOPE)
+    voter = voter_of(user=mandate.resident, budget=heading.budget)
+    if voter is None:
+        raise NotAllowed(_("Check the resident's right to vote first."))
+    ballot = ballot_cast(actor=acting, voter=voter, heading=heading, project_ids=project_ids)
+    with translation.override(settings.LANGUAGE_CODE):
+        what = _("your ballot in %(heading)s cast by a mediator") % {"heading": heading.name}
+    AccessLog.record(actor=acting, subject=_subject(mandate.resident), what=what, obj=mandate)
+    return ballot

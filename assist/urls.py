@@ -47,6 +47,16 @@ urlpatterns = [
     path(
         "assist/mandates/<int:pk>/kiosk-code/", views.mandate_kiosk_code, name="mandate_kiosk_code"
     ),
+    path(
+        "assist/mandates/<int:pk>/vote/<int:budget_id>/",
+        views.mandate_vote,
+        name="mandate_vote",
+    ),
+    path(
+        "assist/mandates/<int:pk>/ballot/<int:heading_id>/",
+        views.mandate_ballot,
+        name="mandate_ballot",
+    ),
     # Residents.
     path("mandates/confirm/<str:token>/", views.mandate_confirm_link, name="mandate_confirm_link"),
     path("my-data/mandates/", views.my_mandates, name="my_mandates"),

@@ -22,7 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from assist import selectors, services
-from assist.forms import CodeForm, KioskCodeForm, KioskCodeRequestForm, MandateForm
+from assist.forms import (
+    CodeForm,
+    KioskCodeForm,
+    KioskCodeRequestForm,
+    MandateForm,
+    VoterCheckForm,
+)
 from assist.kiosk import CODE_SESSION, set_terminal_cookie
 from assist.models import (
     CODE_MINUTES,
@@ -33,6 +39,9 @@ from assist.models import (
 )
 from assist.qr import qr_svg
 from assist.registrations import CONSENT_SCOPE, EXPORT_SCOPE
+from budgets import selectors as budgets_selectors
+from budgets.models import Heading, Voter
+from budgets.registrations import VOTE_SCOPE
 from civic.actors import Actor, Channel
 from civic.errors import CivicError, NotAllowed, NotFound
 from civic.models import District
@@ -226,6 +235,8 @@ def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if ALERTS_MANDATE_SCOPE in mandate.scopes:
             context["alerts"] = reports_selectors.area_alerts_of(mandate.resident)
             context["districts"] = District.objects.order_by("name")
+        if VOTE_SCOPE in mandate.scopes:
+            context["vote_budgets"] = budgets_selectors.voting_budgets()
     return render(request, "assist/mandate_detail.html", context)
 
 
@@ -422,6 +433,75 @@ def mandate_alerts(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The resident's area alerts are updated."))
     return redirect(_detail_url(mandate, "alerts"))
+
+
+def _vote_mandate(request: HttpRequest, pk: int) -> Mandate:
+    """The mediator's current mandate with the vote scope (else not found: nothing to show)."""
+    mandate = _mandate(request, pk)
+    if not mandate.is_current() or VOTE_SCOPE not in mandate.scopes:
+        raise Http404
+    return mandate
+
+
+def _voted_headings(voter: Voter) -> list[tuple[Heading, bool]]:
+    """Where the resident votes, each with whether their ballot is in."""
+    return [
+        (h, budgets_selectors.own_ballot(voter=voter, heading=h) is not None)
+        for h in budgets_selectors.voter_headings(voter)
+    ]
+
+
+@mediator_required
+@never_cache
+def mandate_vote(request: HttpRequest, pk: int, budget_id: int) -> HttpResponse:
+    """Vote for the resident: check their right to vote once, then their ballot per heading."""
+    mandate = _vote_mandate(request, pk)
+    budget = get_object_or_404(budgets_selectors.voting_budgets(), pk=budget_id)
+    voter = budgets_selectors.voter_of(user=mandate.resident, budget=budget)
+    form = VoterCheckForm(request.POST or None) if voter is None else None
+    if form is not None and form.is_valid():
+        try:
+            services.budget_voter_verify_on_behalf(
+                actor=_mediator(request), mandate=mandate, budget=budget, **form.cleaned_data
+            )
+        except NotAllowed as exc:
+            return _refused(request, exc, back=_detail_url(mandate))
+        except CivicError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("assist:mandate_vote", mandate.pk, budget.pk)
+    headings = _voted_headings(voter) if voter is not None else []
+    context = {"mandate": mandate, "budget": budget, "form": form, "headings": headings}
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "assist/mandate_vote.html", context, status=status)
+
+
+@mediator_required
+@never_cache
+def mandate_ballot(request: HttpRequest, pk: int, heading_id: int) -> HttpResponse:
+    """The resident's ballot in a heading, cast by the mediator under the mandate."""
+    mandate = _vote_mandate(request, pk)
+    headings = Heading.objects.filter(budget__in=budgets_selectors.voting_budgets())
+    heading = get_object_or_404(headings.select_related("budget"), pk=heading_id)
+    voter = budgets_selectors.voter_of(user=mandate.resident, budget=heading.budget)
+    if voter is None:
+        return redirect("assist:mandate_vote", mandate.pk, heading.budget_id)
+    chosen = budgets_selectors.own_ballot(voter=voter, heading=heading)
+    error = None
+    if request.method == "POST":
+        chosen = {int(p) for p in request.POST.getlist("projects") if p.isdigit()}
+        try:
+            services.budget_ballot_cast_on_behalf(
+                actor=_mediator(request), mandate=mandate, heading=heading, project_ids=chosen
+            )
+        except CivicError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The resident's ballot is recorded."))
+            return redirect("assist:mandate_vote", mandate.pk, heading.budget_id)
+    context: dict[str, Any] = {"mandate": mandate, "heading": heading, "budget": heading.budget}
+    context |= {"projects": heading.projects.all(), "chosen": chosen or set(), "error": error}
+    return render(request, "assist/mandate_ballot.html", context, status=400 if error else 200)
 
 
 @mediator_required
