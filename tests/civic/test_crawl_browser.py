@@ -23,6 +23,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from playwright.sync_api import Browser, ConsoleMessage, ViewportSize
 
+from civic.middleware import SESSION_LANGUAGE
 from civic.models import User
 from tests.a11y import serious_violations
 
@@ -151,9 +152,13 @@ def _crawl(
     return complaints
 
 
-def _session_cookie(live_server: Any, user: User) -> list[dict[str, Any]]:
+def _session_cookie(live_server: Any, user: User, language: str) -> list[dict[str, Any]]:
+    """Signed in, with the language picked in this session (it wins over the account's)."""
     client = Client()
     client.force_login(user)
+    session = client.session
+    session[SESSION_LANGUAGE] = language
+    session.save()
     value = client.cookies["sessionid"].value
     return [{"name": "sessionid", "value": value, "url": live_server.url}]
 
@@ -166,7 +171,7 @@ def test_it_every_page_keeps_to_the_csp_is_accessible_and_fits_a_320px_screen(
     cookies = (
         []
         if persona == "visitor"
-        else _session_cookie(live_server, User.objects.get(email=demo_city[persona]))
+        else _session_cookie(live_server, User.objects.get(email=demo_city[persona]), language)
     )
 
     complaints = _crawl(browser, live_server.url, LIMIT[persona], cookies, language)
