@@ -95,6 +95,8 @@ CIVIC_CITY: dict[str, Any] = {
 }
 TIME_ZONE = CIVIC_CITY["time_zone"]
 USE_TZ = True
+# Dates in the reader's language as read here (civic/formats/en: day first, 24-hour clock).
+FORMAT_MODULE_PATH = ["civic.formats"]
 
 # --- Applications ----------------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -93,6 +93,18 @@ def address_pick_value(hit: AddressHit) -> str:
     return f"{hit.lat:.6f},{hit.lon:.6f}|{hit.label}"
 
 
+def address_from_pick(value: str) -> tuple[float, float, str] | None:
+    """(lat, lon, label) of an address chosen among the results (see ``address_pick_value``)."""
+    position, _bar, label = value.partition("|")
+    try:
+        lat, lon = (float(part) for part in position.split(","))
+    except ValueError:
+        return None
+    if not label or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon, label
+
+
 def address_placed(text: str) -> AddressHit | None:
     """The gazetteer's address for what was typed, when it names one without doubt: the only
     match, or a match whose label starts with the words typed ("12 rue de la Paix")."""
@@ -349,15 +361,9 @@ class ReportForm(forms.Form):
     def _place(self, data: dict[str, Any]) -> None:
         """An address picked from the results, or typed, puts the point there (the gazetteer
         places it, not the city's staff)."""
-        pick = data.get("address_pick") or ""
-        position, _bar, label = pick.partition("|")
-        try:
-            lat, lon = (float(part) for part in position.split(","))
-            picked = label and -90 <= lat <= 90 and -180 <= lon <= 180
-        except ValueError:
-            picked = False
+        picked = address_from_pick(data.get("address_pick") or "")
         if picked:
-            data.update(lat=lat, lon=lon, address=label)
+            data.update(lat=picked[0], lon=picked[1], address=picked[2])
             return
         if data.get("lat") is None and data.get("address") and self.address_hits is None:
             self.placed_by = address_placed(data["address"])
@@ -460,3 +466,46 @@ class AreaAlertForm(forms.Form):
     radius_m = forms.IntegerField(
         label=_("Radius (m)"), required=False, initial=500, min_value=50, max_value=5000
     )
+    address = forms.CharField(
+        label=_("Address"),
+        required=False,
+        max_length=255,
+        help_text=_("Around an address of the city: a street and a number."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    address_pick = forms.ChoiceField(
+        label=_("Addresses found"), required=False, widget=forms.RadioSelect
+    )
+    field_order = ["district", "address", "address_pick", "lat", "lon", "radius_m"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.address_hits: list[AddressHit] | None = None
+        if self.is_bound and self.data.get("find_address"):
+            self.address_hits = addresses_search(str(self.data.get("address", ""))[:200], 10)
+        pick = self.data.get("address_pick") if self.is_bound else None
+        self.fields["address_pick"].choices = [  # type: ignore[attr-defined]
+            (address_pick_value(hit), hit.label) for hit in self.address_hits or []
+        ] + ([(pick, "")] if pick and self.address_hits is None else [])
+
+    @property
+    def searching(self) -> bool:
+        """The no-JavaScript step: the addresses found are listed, no alert is made yet."""
+        return self.address_hits is not None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        picked = address_from_pick(data.get("address_pick") or "")
+        if picked:
+            data.update(lat=picked[0], lon=picked[1], address=picked[2])
+        elif data.get("address") and data.get("lat") is None and not self.searching:
+            hit = address_placed(data["address"])
+            if hit is None:
+                self.add_error(
+                    "address",
+                    _("No address of the city matches: check the spelling, or choose it "
+                      "among the addresses found."),
+                )  # fmt: skip
+            else:
+                data.update(lat=hit.lat, lon=hit.lon)
+        return data

@@ -352,7 +352,7 @@ def area_alerts(request: HttpRequest) -> HttpResponse:
         request.user.report_alerts.filter(pk=request.POST.get("alert", 0)).delete()  # type: ignore[union-attr]
         messages.success(request, _("The alert is stopped."))
         return redirect("reports:alerts")
-    if form.is_valid():
+    if form.is_valid() and not form.searching:
         data = form.cleaned_data
         try:
             services.area_alert_create(

@@ -209,9 +209,9 @@ def test_it_puts_the_tile_servers_origin_in_the_csp(tmp_path: Path) -> None:
         return result.stdout.splitlines()
 
     osm = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
-    assert run(CIVIC_TILE_URL=osm) == [osm, "'self' data: https://*.tile.openstreetmap.org"]
+    assert run(CIVIC_TILE_URL=osm) == [osm, "'self' data: blob: https://*.tile.openstreetmap.org"]
     # Without a tile server: the schematic basemap, from this site.
-    assert run() == ["/basemap/{z}/{x}/{y}.png", "'self' data:"]
+    assert run() == ["/basemap/{z}/{x}/{y}.png", "'self' data: blob:"]
 
 
 # --- PMTiles with Range requests --------------------------------------------------------------

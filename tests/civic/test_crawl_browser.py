@@ -2,23 +2,28 @@
 following the links a visitor, a resident, a mediator and an administrator see. It fails on any
 page that breaks the Content-Security-Policy (own origin, scripts and styles by nonce,
 enforced), that axe finds a serious or critical WCAG 2.2 AA violation on, that scrolls sideways
-at 320 px (WCAG 1.4.10 reflow; those two on every page but Redoc's and Django's admin), or that
-answers a server error."""
+at 320 px (WCAG 1.4.10 reflow), that shows text of the other language (read from the project's
+own catalogs; residents' own words carry a `lang` attribute and are exempt) — those three on
+every page but Redoc's and Django's admin — or that answers a server error."""
 
 from __future__ import annotations
 
 import re
 from collections import deque
+from functools import cache
 from io import StringIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
+import polib
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 from playwright.sync_api import Browser, ConsoleMessage, ViewportSize
 
+from civic.middleware import SESSION_LANGUAGE
 from civic.models import User
 from tests.a11y import serious_violations
 
@@ -45,6 +50,39 @@ OVERFLOWING = """() => [...document.querySelectorAll("body *")]
   .slice(-3).map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
     + (typeof e.className === "string" && e.className.trim()
        ? "." + e.className.trim().split(/\\s+/).join(".") : ""))"""
+# The text a reader sees: text nodes outside scripts, hidden elements and elements that say their
+# own language (a resident's words, a language's name in the switcher).
+VISIBLE_TEXTS = """() => {
+  const texts = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, parent = node.parentElement;
+    const text = node.textContent.replace(/\\s+/g, " ").trim();
+    const skip = "script, style, template, [hidden], [lang]:not(html)";
+    if (!text || !parent || parent.closest(skip)) continue;
+    if (!parent.checkVisibility()) continue;
+    texts.add(text);
+  }
+  return [...texts];
+}"""
+
+
+@cache
+def other_language_texts() -> dict[str, frozenset[str]]:
+    """Per page language, the catalogs' texts that belong to the other language only: on a
+    French page an English msgid translated otherwise; on an English page such a French msgstr."""
+    english: set[str] = set()
+    french: set[str] = set()
+    for path in sorted(Path(settings.BASE_DIR).glob("**/locale/fr/LC_MESSAGES/django.po")):
+        if ".venv" in path.parts or "node_modules" in path.parts:
+            continue
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete or "fuzzy" in entry.flags or entry.msgid_plural or not entry.msgstr:
+                continue
+            if entry.msgstr.strip() != entry.msgid.strip() and re.search("[A-Za-z]", entry.msgid):
+                english.add(" ".join(entry.msgid.split()))
+                french.add(" ".join(entry.msgstr.split()))
+    return {"fr": frozenset(english - french), "en": frozenset(french - english)}
 
 
 @pytest.fixture
@@ -97,6 +135,10 @@ def _crawl(
             if wider > 0:
                 culprits = ", ".join(page.evaluate(OVERFLOWING))
                 complaints.append(f"{path}: scrolls sideways by {wider}px at 320 px ({culprits})")
+            foreign = other_language_texts()[language]
+            for text in page.evaluate(VISIBLE_TEXTS):
+                if text in foreign:
+                    complaints.append(f"{path}: not in the page's language ({language}): {text!r}")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             url = urldefrag(href).url
             parts = urlsplit(url)
@@ -110,9 +152,13 @@ def _crawl(
     return complaints
 
 
-def _session_cookie(live_server: Any, user: User) -> list[dict[str, Any]]:
+def _session_cookie(live_server: Any, user: User, language: str) -> list[dict[str, Any]]:
+    """Signed in, with the language picked in this session (it wins over the account's)."""
     client = Client()
     client.force_login(user)
+    session = client.session
+    session[SESSION_LANGUAGE] = language
+    session.save()
     value = client.cookies["sessionid"].value
     return [{"name": "sessionid", "value": value, "url": live_server.url}]
 
@@ -125,7 +171,7 @@ def test_it_every_page_keeps_to_the_csp_is_accessible_and_fits_a_320px_screen(
     cookies = (
         []
         if persona == "visitor"
-        else _session_cookie(live_server, User.objects.get(email=demo_city[persona]))
+        else _session_cookie(live_server, User.objects.get(email=demo_city[persona]), language)
     )
 
     complaints = _crawl(browser, live_server.url, LIMIT[persona], cookies, language)

@@ -107,3 +107,28 @@ def test_it_names_the_address_nearest_to_the_point(
     assert response.status_code == 400  # no description yet
     near = "À proximité : 12 rue de la Paix, 37000 Civic-sur-Loire"
     assert near in response.content.decode()
+
+
+def test_it_sets_an_area_alert_around_an_address_found_without_javascript(
+    client: Client, resident: Any, districts: Any, gazetteer: None
+) -> None:
+    client.force_login(resident)
+    add = {"action": "add", "radius_m": 300}
+    step = client.post("/reports/alerts/", {**add, "address": "12 rue de la p", "find_address": 1})
+    assert step.status_code == 200 and not resident.report_alerts.exists()
+    choices = step.context["form"].fields["address_pick"].choices
+    (pick,) = [value for value, label in choices if "Paix" in label]
+    client.post("/reports/alerts/", {**add, "address": "12 rue de la p", "address_pick": pick})
+    alert = resident.report_alerts.get()
+    assert (alert.lat, alert.lon) == pytest.approx(PAIX_12) and alert.radius_m == 300
+
+
+def test_it_sets_an_area_alert_around_a_typed_address(
+    client: Client, resident: Any, districts: Any, gazetteer: None
+) -> None:
+    client.force_login(resident)
+    client.post("/reports/alerts/", {"action": "add", "address": "14 rue de la Paix"})
+    alert = resident.report_alerts.get()
+    assert (alert.lat, alert.lon) == pytest.approx((PAIX_12[0] + 0.001, PAIX_12[1]))
+    response = client.post("/reports/alerts/", {"action": "add", "address": "rue inconnue"})
+    assert response.status_code == 400 and resident.report_alerts.count() == 1
