@@ -30,6 +30,8 @@ def test_it_declares_the_staff_and_mediator_roles() -> None:
         "sensor_operator",
         "mediator_supervisor",
         "mediator",
+        "service_manager",
+        "moderator",
     }
 
 

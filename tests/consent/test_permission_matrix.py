@@ -33,7 +33,11 @@ ADMIN: dict[str, frozenset[str]] = {
     # Supervisors pick the accounts they make mediators.
     "civic.user": frozenset({DPO, "mediator_supervisor"}),
     "mfa.authenticator": frozenset({DPO}),
-    "reports.abuser": frozenset(),
+    "budgets.proposal": frozenset({"budget_officer"}),
+    "budgets.resultoverride": frozenset({"budget_officer"}),
+    "budgets.voter": frozenset({"budget_officer"}),
+    # Moderators keep the abuse list (its rows are addresses of people who abused the form).
+    "reports.abuser": frozenset({"moderator"}),
     "reports.photo": REPORT_STAFF,
     "reports.report": REPORT_STAFF,
     "sensors.alertsubscription": frozenset(),
