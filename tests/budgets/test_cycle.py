@@ -28,7 +28,7 @@ def test_it_tells_residents_what_they_can_do_now_and_until_when(client: Any, bud
     )
     page = client.get(reverse("budgets:budget", args=[budget.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "Propose a project for the city or your district" in page.text
-    assert "Jan. 15, 2027, 7:30 p.m." in page.text
+    assert "15 January 2027, 19:30" in page.text
     page = client.get(reverse("budgets:budget", args=[budget.pk]), HTTP_ACCEPT_LANGUAGE="fr")
     assert "15 janvier 2027 19:30" in page.text
     assert "Proposez un projet pour la ville ou votre quartier" in page.text
