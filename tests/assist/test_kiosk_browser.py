@@ -143,6 +143,7 @@ def test_it_files_a_report_at_a_kiosk_with_the_camera_and_takes_the_receipt(
     expect(page.get_by_label("Your email")).to_have_count(0)
     expect(page.locator("input[type=file]")).to_be_hidden()
     page.get_by_role("radio", name="Street light out").check()
+    page.locator(".report-form__coords-details summary").click()  # "Or give the coordinates"
     page.get_by_label("Latitude").fill(str(INSIDE[0]))
     page.get_by_label("Longitude").fill(str(INSIDE[1]))
     page.get_by_label("Describe it").fill("The street light at the corner is out.")

@@ -45,6 +45,7 @@ def test_it_lets_a_resident_file_a_report_with_a_photo_on_a_phone(
 
     # A first attempt without a description: refused, the photo and position kept.
     page.get_by_role("radio", name="Nid-de-poule").check()
+    page.locator(".report-form__coords-details summary").click()  # "Or give the coordinates"
     page.get_by_label("Latitude").fill(str(INSIDE[0]))
     page.get_by_label("Longitude").fill(str(INSIDE[1]))
     # GOV.UK Frontend draws its own "Choisir des fichiers" button over the file input.
@@ -57,8 +58,10 @@ def test_it_lets_a_resident_file_a_report_with_a_photo_on_a_phone(
 
     page.get_by_label("Décrivez-le").fill("Un trou profond devant la boulangerie.")
     page.get_by_role("button", name="Envoyer le signalement").click()
-    expect(page.get_by_text("Merci : votre signalement est publié.")).to_be_visible()
     report = Report.objects.get()
+    expect(page.get_by_text(f"Votre numéro de signalement : n° {report.pk}")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=f"Voir le signalement n° {report.pk}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Signalement n° {report.pk} : Nid-de-poule"
     )
