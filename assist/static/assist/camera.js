@@ -39,6 +39,12 @@
         preview.hidden = true;
         return video.play();
       }).then(function () {
+        // "Take the photo" only once a frame is there: before it the video has no size.
+        if (video.videoWidth) return null;
+        return new Promise(function (resolve) {
+          video.addEventListener("loadeddata", resolve, { once: true });
+        });
+      }).then(function () {
         start.hidden = true;
         take.hidden = false;
         take.focus();
@@ -54,7 +60,10 @@
       canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
       preview.src = canvas.toDataURL("image/jpeg", 0.8);
       canvas.toBlob(function (blob) {
-        if (!blob) return;
+        if (!blob) {
+          status.textContent = status.dataset.failed;
+          return;
+        }
         setFiles(new File([blob], "kiosk-photo.jpg", { type: "image/jpeg" }));
         stop();
         preview.hidden = false;
