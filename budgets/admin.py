@@ -18,7 +18,6 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from budgets import services
-from budgets.forms import MultipleFileInput, PhotosField
 from budgets.models import (
     PHASE_ORDER,
     Budget,
@@ -34,6 +33,7 @@ from budgets.services.cycle import phase_next
 from budgets.services.photos import MAX_PHOTOS, photo_store_draft
 from civic.actors import Actor, Channel
 from civic.errors import CivicError, InvalidInput
+from civic.forms import MultipleFileInput, PhotosField
 from civic.photos import photo_clean
 from consent.admin import PersonalDataAdminMixin
 from consent.registry import personal_fields

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import secrets
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civic.forms import MultipleFileInput, PhotosField
 from civic.models import District
-
-DRAFT_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-def draft_token(value: str | None) -> str:
-    """The form's token for photos kept between attempts; a fresh one when absent or odd."""
-    if value and DRAFT_RE.match(value):
-        return value
-    return secrets.token_urlsafe(24)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Several files; the view cleans each one (``civic.photos.photo_clean``) and keeps it."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        return None
 
 
 class ProposalForm(forms.Form):

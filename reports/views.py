@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from civic.actors import Actor
 from civic.errors import CivicError, NotFound
+from civic.forms import draft_token
 from civic.net import client_ip
 from consent.views import reason_required
 from reports import services
@@ -26,7 +27,6 @@ from reports.forms import (
     ReportEditForm,
     ReportFilterForm,
     ReportForm,
-    draft_token,
 )
 from reports.models import Photo, Report
 from reports.selectors import report_public_detail, reports_public_filtered

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from budgets import services
-from budgets.forms import ProposalForm, draft_token
+from budgets.forms import ProposalForm
 from budgets.models import Budget, Photo, Proposal
 from budgets.selectors import public_photos
 from budgets.services.photos import MAX_PHOTOS, draft_photos, photo_discard, photo_store_draft
 from budgets.services.proposals import proposal_can_edit
 from civic.actors import Actor
 from civic.errors import CivicError, InvalidInput
+from civic.forms import draft_token
 from civic.photos import photo_clean
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from reports.forms import MultipleFileInput
+from civic.forms import MultipleFileInput
 
 
 class EveryKindForm(forms.Form):
